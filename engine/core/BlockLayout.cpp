@@ -47,6 +47,28 @@ std::string BlockLayout::str() const {
   return "tiled(" + std::to_string(tf_) + "," + std::to_string(ty_) + "," + std::to_string(tx_) + ")";
 }
 
+BlockLayout BlockLayout::tiledFor(const TokenGrid& grid, int64_t block) {
+  BlockLayout best;
+  double bestSpread = -1;
+  for (int64_t tf = 1; tf <= grid.frames; ++tf) {
+    if (grid.frames % tf || block % tf) continue;
+    for (int64_t ty = 1; ty <= grid.height; ++ty) {
+      if (grid.height % ty || (block / tf) % ty) continue;
+      int64_t tx = block / (tf * ty);
+      if (tx > grid.width || grid.width % tx) continue;
+      // Prefer balanced tiles: smallest ratio of longest to shortest side.
+      double spread = double(std::max({tf, ty, tx})) / double(std::min({tf, ty, tx}));
+      if (bestSpread < 0 || spread < bestSpread) {
+        bestSpread = spread;
+        best = tiled(tf, ty, tx);
+      }
+    }
+  }
+  if (bestSpread < 0)
+    throw Error("no 3D tile of " + std::to_string(block) + " tokens divides the token grid " + grid.str());
+  return best;
+}
+
 void BlockLayout::validate(const TokenGrid& grid) const {
   if (grid.videoTokens() <= 0) throw Error("token grid " + grid.str() + " is empty");
   if (kind_ == Kind::Tiled &&

@@ -26,6 +26,9 @@ class BlockLayout {
   static BlockLayout tiled(int64_t tf, int64_t ty, int64_t tx);
   // "linear(64)", "linear:64", "tiled(2,4,8)" or "tiled:2x4x8".
   static BlockLayout parse(const std::string& text);
+  // The most cube-like tile of `block` tokens that divides the grid; throws
+  // Error when no tile of that size fits.
+  static BlockLayout tiledFor(const TokenGrid& grid, int64_t block);
 
   Kind kind() const { return kind_; }
   int64_t blockSize() const;

@@ -5,7 +5,8 @@
 //
 // File format (JSON, "format": "attnscope.maskplan", "version": 1): masks are
 // stored per (layer, head) as base64 of the bit-packed [nq, nk] matrix
-// (row-major, most significant bit first). Loading checks format, version,
+// (row-major, most significant bit first; one continuous bit stream of
+// nq*nk bits, zero-padded to whole bytes). Loading checks format, version,
 // every field and every mask's length; a plan made for another model, grid or
 // layout is refused by checkCompatible with a message naming both.
 #include <cstdint>
@@ -35,6 +36,7 @@ struct MaskPlan {
   int denseWarmupSteps = 0;  // steps [0, denseWarmupSteps) run dense
   PlanProvenance provenance;
   std::vector<BlockMask> masks;  // layers * heads, index layer * heads + head
+  std::string loadedFrom;        // file load() read it from (names it in errors); empty if built
 
   // All-keep masks sized for the grid and layout.
   static MaskPlan full(const std::string& modelId, const TokenGrid& grid, const BlockLayout& layout,

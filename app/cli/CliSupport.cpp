@@ -1,0 +1,60 @@
+#include "app/cli/CliSupport.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <ATen/Parallel.h>
+
+namespace attnscope::cli {
+
+namespace fs = std::filesystem;
+
+std::string resolveModelPath(const std::string& given, const char* argv0) {
+  if (!given.empty()) return given;
+  if (const char* env = std::getenv("ATTNSCOPE_MODEL"); env && *env) return env;
+  std::error_code ec;
+  fs::path exe = fs::canonical("/proc/self/exe", ec);
+  if (ec) exe = fs::absolute(argv0);
+  for (fs::path candidate : {exe.parent_path() / ".." / "assets" / "default-untrained",
+                             exe.parent_path() / ".." / "share" / "attnscope" / "default-untrained"})
+    if (fs::exists(candidate / "config.json")) return candidate.lexically_normal().string();
+  return (exe.parent_path() / ".." / "assets" / "default-untrained").lexically_normal().string();
+}
+
+void setThreads(int threads) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(threads);
+}
+
+ProgressBar::ProgressBar(std::string label, bool enabled)
+    : label_(std::move(label)), enabled_(enabled && isatty(STDERR_FILENO)) {}
+
+void ProgressBar::update(int done, int total) {
+  if (!enabled_ || total <= 0) return;
+  const int width = 30;
+  int filled = done * width / total;
+  std::fprintf(stderr, "\r%s [%s%s] %d/%d", label_.c_str(), std::string(filled, '#').c_str(),
+               std::string(width - filled, '.').c_str(), done, total);
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
+void ProgressBar::finish() {
+  if (drawn_) std::fprintf(stderr, "\n");
+  drawn_ = false;
+}
+
+void printJson(const nlohmann::json& report) { std::cout << report.dump() << std::endl; }
+
+std::string formatSeconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f s", s);
+  return buf;
+}
+
+}  // namespace attnscope::cli

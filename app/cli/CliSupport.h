@@ -1,0 +1,34 @@
+#pragma once
+// Shared pieces of attnscope-cli: the default model location, the terminal
+// progress bar, thread set-up and the human/JSON report.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace attnscope::cli {
+
+// --model when given; else $ATTNSCOPE_MODEL; else the default model built
+// next to the executable (../assets/default-untrained).
+std::string resolveModelPath(const std::string& given, const char* argv0);
+
+void setThreads(int threads);  // <= 0: all cores
+
+// Redraws one line on stderr when it is a terminal; silent otherwise.
+class ProgressBar {
+ public:
+  explicit ProgressBar(std::string label, bool enabled = true);
+  void update(int done, int total);
+  void finish();
+
+ private:
+  std::string label_;
+  bool enabled_;
+  bool drawn_ = false;
+};
+
+// Prints `report` as one JSON object on stdout when json is set.
+void printJson(const nlohmann::json& report);
+
+std::string formatSeconds(double s);
+
+}  // namespace attnscope::cli

@@ -1,0 +1,17 @@
+#pragma once
+// The subcommands of attnscope-cli. Each registers its options on the app
+// and returns the function that runs it (exit code).
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace attnscope::cli {
+
+using Runner = std::function<int()>;
+
+Runner addGenerateCommand(CLI::App& app, const char* argv0, bool capture);
+Runner addDeriveCommand(CLI::App& app);
+Runner addCompareCommand(CLI::App& app);
+Runner addStrategiesCommand(CLI::App& app);
+
+}  // namespace attnscope::cli

@@ -1,0 +1,185 @@
+// `generate` and `capture`: one generation job, optionally with a mask plan
+// (sparse re-render) and with attention capture into an atlas.
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <memory>
+
+#include "app/cli/CliSupport.h"
+#include "app/cli/Commands.h"
+#include "engine/core/Error.h"
+#include "app/cli/StepList.h"
+#include "engine/io/Video.h"
+#include "engine/pipeline/Pipeline.h"
+#include "engine/pipeline/RunHistory.h"
+
+namespace attnscope::cli {
+
+namespace {
+
+std::atomic<bool> gInterrupted{false};
+extern "C" void onInterrupt(int) { gInterrupted = true; }
+
+struct GenerateOptions {
+  std::string model, prompt, negative, out, mask, atlas, steps = "mid", layout = "linear", tile, history;
+  int64_t frames = 0, height = 0, width = 0, block = 64;
+  int stepCount = 0, threads = 0;
+  double guidance = -1, shift = -1;
+  uint64_t seed = 0;
+  bool json = false, allowUnknown = false, noHistory = false;
+};
+
+BlockLayout captureLayout(const GenerateOptions& o, const TokenGrid& grid) {
+  if (o.layout == "linear") return BlockLayout::linear(o.block);
+  if (o.layout != "tiled") throw Error("--layout must be 'linear' or 'tiled', got '" + o.layout + "'");
+  if (!o.tile.empty()) {
+    TokenGrid t = TokenGrid::parse(o.tile);
+    return BlockLayout::tiled(t.frames, t.height, t.width);
+  }
+  return BlockLayout::tiledFor(grid, o.block);
+}
+
+int run(const GenerateOptions& o, const char* argv0, bool capture) {
+  setThreads(o.threads);
+  std::string modelPath = resolveModelPath(o.model, argv0);
+  Model model = Model::load(modelPath);
+
+  GenerationRequest request;
+  request.prompt = o.prompt;
+  request.negativePrompt = o.negative;
+  request.frames = o.frames;
+  request.height = o.height;
+  request.width = o.width;
+  request.steps = o.stepCount;
+  request.guidance = o.guidance;
+  request.shift = o.shift;
+  request.seed = o.seed;
+  request.allowUnknownWords = o.allowUnknown;
+  GenerationRequest resolved = resolveRequest(model, request);
+  TokenGrid grid = tokenGridFor(model, resolved);
+
+  RunOptions options;
+  std::unique_ptr<MaskPlan> plan;
+  if (!o.mask.empty()) {
+    plan = std::make_unique<MaskPlan>(MaskPlan::load(o.mask));
+    plan->checkCompatible(model.config.modelId, grid, model.config.layers, model.config.heads);
+    options.mask = plan.get();
+  }
+  if (capture) {
+    options.captureSteps = parseStepList(o.steps, resolved.steps);
+    options.captureLayout = captureLayout(o, grid);
+    options.captureLayout.validate(grid);
+  }
+  ProgressBar bar(capture ? "capture " : "generate", !o.json);
+  options.progress = [&](int done, int total) { bar.update(done, total); };
+  gInterrupted = false;
+  std::signal(SIGINT, onInterrupt);
+  options.cancel = &gInterrupted;
+
+  GenerationResult result = generate(model, resolved, options);
+  bar.finish();
+  std::signal(SIGINT, SIG_DFL);
+  writeMp4(o.out, result.video);
+  if (capture) result.atlas.save(o.atlas);
+
+  nlohmann::json report = {
+      {"command", capture ? "capture" : "generate"},
+      {"model", model.config.modelId},
+      {"model_trained", model.config.trained},
+      {"prompt", resolved.prompt},
+      {"seed", resolved.seed},
+      {"frames", resolved.frames},
+      {"height", resolved.height},
+      {"width", resolved.width},
+      {"steps", resolved.steps},
+      {"guidance", resolved.guidance},
+      {"shift", resolved.shift},
+      {"grid", grid.str()},
+      {"tokens", grid.videoTokens()},
+      {"video", o.out},
+      {"mask", o.mask.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.mask)},
+      {"mask_density", plan ? nlohmann::json(plan->density()) : nlohmann::json(nullptr)},
+      {"timings",
+       {{"total_s", result.timings.total},
+        {"attention_s", result.timings.attention},
+        {"rest_s", result.timings.rest()},
+        {"text_s", result.timings.text},
+        {"denoise_s", result.timings.denoise},
+        {"decode_s", result.timings.decode}}}};
+  if (capture) {
+    report["atlas"] = o.atlas;
+    report["layout"] = options.captureLayout.str();
+    report["capture_steps"] = std::vector<int>(options.captureSteps.begin(), options.captureSteps.end());
+  }
+
+  if (!o.noHistory) {
+    RunRecord record;
+    record.command = capture ? "capture" : "generate";
+    record.modelId = model.config.modelId;
+    record.prompt = resolved.prompt;
+    record.seed = resolved.seed;
+    record.steps = resolved.steps;
+    record.grid = grid.str();
+    record.maskPath = o.mask;
+    record.maskDensity = plan ? plan->density() : 1.0;
+    record.videoPath = o.out;
+    record.atlasPath = capture ? o.atlas : "";
+    record.totalSeconds = result.timings.total;
+    record.attentionSeconds = result.timings.attention;
+    record.settingsJson = report.dump();
+    std::string db = o.history.empty() ? defaultHistoryPath(o.out) : o.history;
+    report["run_id"] = RunHistory(db).add(record);
+    report["history"] = db;
+  }
+
+  if (o.json) {
+    printJson(report);
+  } else {
+    if (model.config.trained == false)
+      std::cerr << "note: " << model.config.modelId << " is an untrained model (random weights)\n";
+    std::cout << "wrote " << o.out;
+    if (capture) std::cout << " and " << o.atlas << " (" << result.atlas.entries.size() << " step/layer maps)";
+    std::cout << "\n";
+    std::cout << "timings: total " << formatSeconds(result.timings.total) << ", attention "
+              << formatSeconds(result.timings.attention) << ", everything else "
+              << formatSeconds(result.timings.rest()) << std::endl;
+  }
+  return 0;
+}
+
+}  // namespace
+
+Runner addGenerateCommand(CLI::App& app, const char* argv0, bool capture) {
+  auto o = std::make_shared<GenerateOptions>();
+  CLI::App* sub = capture
+                      ? app.add_subcommand("capture", "Generate a video and capture its attention into an atlas")
+                      : app.add_subcommand("generate", "Generate a video (dense, or sparse with --mask)");
+  sub->add_option("--model", o->model,
+                  "Model folder, its config.json or weights file (default: $ATTNSCOPE_MODEL or the built-in model)");
+  sub->add_option("--prompt", o->prompt, "Text prompt")->required();
+  sub->add_option("--negative", o->negative, "Negative prompt for classifier-free guidance (default: empty)");
+  sub->add_option("--frames", o->frames, "Frames (default: the model's)");
+  sub->add_option("--height", o->height, "Height in pixels (default: the model's)");
+  sub->add_option("--width", o->width, "Width in pixels (default: the model's)");
+  sub->add_option("--steps", o->stepCount, "Denoising steps (default: the model's)");
+  sub->add_option("--seed", o->seed, "Random seed (default 0)");
+  sub->add_option("--guidance", o->guidance, "Classifier-free guidance scale (default: the model's)");
+  sub->add_option("--shift", o->shift, "Flow-matching timestep shift (default: the model's)");
+  sub->add_option("--mask", o->mask, "MaskPlan JSON to apply (sparse attention after its warm-up steps)");
+  sub->add_option("--out", o->out, "Output MP4")->required();
+  sub->add_option("--threads", o->threads, "CPU threads (default: all cores)");
+  sub->add_flag("--allow-unknown-words", o->allowUnknown, "Drop words the model does not know instead of failing");
+  sub->add_option("--history", o->history, "Run history database (default: attnscope-runs.sqlite next to --out)");
+  sub->add_flag("--no-history", o->noHistory, "Do not record the run in the history database");
+  sub->add_flag("--json", o->json, "Print the final report as one JSON object");
+  if (capture) {
+    sub->add_option("--capture-steps", o->steps, "Steps to capture: all, last, mid (default), or e.g. 0,10,15-19");
+    sub->add_option("--block", o->block, "Block size in tokens (default 64)");
+    sub->add_option("--layout", o->layout, "Block layout: linear (default) or tiled");
+    sub->add_option("--tile", o->tile, "Tile FxHxW for --layout tiled (default: most cube-like tile of --block)");
+    sub->add_option("--export-atlas", o->atlas, "Output atlas (.safetensors)")->required();
+  }
+  return [o, argv0, capture] { return run(*o, argv0, capture); };
+}
+
+}  // namespace attnscope::cli

@@ -1,0 +1,63 @@
+#pragma once
+// The layers of a Wan 2.1 style DiT block. Parameter names follow Wan's
+// checkpoints (self_attn.q, norm_q, ffn.0, modulation, ...) so that real
+// weights load by name.
+#include <torch/torch.h>
+
+#include "engine/attention/AttentionOp.h"
+#include "engine/model/Rope3d.h"
+
+namespace attnscope {
+
+struct RmsNormImpl : torch::nn::Module {
+  RmsNormImpl(int64_t dim, double eps);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor weight;
+  double eps;
+};
+TORCH_MODULE(RmsNorm);
+
+// Linear -> GELU(tanh) -> Linear, registered as "0" and "2" like nn.Sequential.
+struct FeedForwardImpl : torch::nn::Module {
+  FeedForwardImpl(int64_t dim, int64_t hidden, int64_t out);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+};
+TORCH_MODULE(FeedForward);
+
+struct SelfAttentionImpl : torch::nn::Module {
+  SelfAttentionImpl(int64_t dim, int64_t heads, double eps);
+  // x: [B, N, C] -> [B, N, C]
+  torch::Tensor forward(const torch::Tensor& x, const RopeTables& rope, AttentionOp& op, int layer);
+  int64_t heads;
+  torch::nn::Linear q{nullptr}, k{nullptr}, v{nullptr}, o{nullptr};
+  RmsNorm normQ{nullptr}, normK{nullptr};
+};
+TORCH_MODULE(SelfAttention);
+
+struct CrossAttentionImpl : torch::nn::Module {
+  CrossAttentionImpl(int64_t dim, int64_t heads, double eps);
+  // x: [B, N, C], context: [B, T, C] -> [B, N, C]
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& context, AttentionOp& op, int layer);
+  int64_t heads;
+  torch::nn::Linear q{nullptr}, k{nullptr}, v{nullptr}, o{nullptr};
+  RmsNorm normQ{nullptr}, normK{nullptr};
+};
+TORCH_MODULE(CrossAttention);
+
+struct DitBlockImpl : torch::nn::Module {
+  DitBlockImpl(int64_t dim, int64_t heads, int64_t ffnDim, double eps);
+  // x: [B, N, C], e0: [B, 6, C] time modulation, context: [B, T, C]
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& e0, const torch::Tensor& context,
+                        const RopeTables& rope, AttentionOp& op, int layer);
+  int64_t dim;
+  double eps;
+  SelfAttention selfAttn{nullptr};
+  CrossAttention crossAttn{nullptr};
+  torch::nn::LayerNorm norm3{nullptr};
+  FeedForward ffn{nullptr};
+  torch::Tensor modulation;  // [1, 6, C]
+};
+TORCH_MODULE(DitBlock);
+
+}  // namespace attnscope

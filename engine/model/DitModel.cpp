@@ -1,0 +1,74 @@
+#include "engine/model/DitModel.h"
+
+#include <cmath>
+
+#include "engine/core/Error.h"
+
+namespace attnscope {
+
+torch::Tensor sinusoidalEmbedding(const torch::Tensor& t, int64_t dim) {
+  const int64_t half = dim / 2;
+  auto freqs = torch::pow(10000.0, -torch::arange(half, torch::kFloat64) / double(half));
+  auto angles = torch::outer(t.to(torch::kFloat64), freqs);
+  return torch::cat({torch::cos(angles), torch::sin(angles)}, 1).to(torch::kFloat32);
+}
+
+DitHeadImpl::DitHeadImpl(int64_t dim, int64_t outFeatures, double eps) : eps(eps) {
+  head = register_module("head", torch::nn::Linear(dim, outFeatures));
+  modulation = register_parameter("modulation", torch::randn({1, 2, dim}) / std::sqrt(double(dim)));
+}
+
+torch::Tensor DitHeadImpl::forward(const torch::Tensor& x, const torch::Tensor& e) {
+  auto m = (modulation + e.unsqueeze(1)).chunk(2, 1);  // shift, scale: [B, 1, C]
+  return head(torch::layer_norm(x, {x.size(-1)}, {}, {}, eps) * (1 + m[1]) + m[0]);
+}
+
+DitModelImpl::DitModelImpl(const ModelConfig& c) : config(c) {
+  const int64_t dim = c.dim;
+  const int64_t channels = c.latentChannels();
+  patchEmbedding = register_module(
+      "patch_embedding",
+      torch::nn::Conv3d(torch::nn::Conv3dOptions(channels, dim, {c.patch[0], c.patch[1], c.patch[2]})
+                            .stride({c.patch[0], c.patch[1], c.patch[2]})));
+  textEmbedding = register_module(
+      "text_embedding", torch::nn::Sequential(torch::nn::Linear(c.textDim, dim),
+                                              torch::nn::Functional([](const torch::Tensor& x) { return torch::gelu(x, "tanh"); }),
+                                              torch::nn::Linear(dim, dim)));
+  timeEmbedding = register_module(
+      "time_embedding", torch::nn::Sequential(torch::nn::Linear(c.freqDim, dim), torch::nn::SiLU(),
+                                              torch::nn::Linear(dim, dim)));
+  timeProjection =
+      register_module("time_projection", torch::nn::Sequential(torch::nn::SiLU(), torch::nn::Linear(dim, 6 * dim)));
+  blocks = register_module("blocks", torch::nn::ModuleList());
+  for (int64_t i = 0; i < c.layers; ++i) blocks->push_back(DitBlock(dim, c.heads, c.ffnDim, c.eps));
+  head = register_module("head", DitHead(dim, channels * c.patch[0] * c.patch[1] * c.patch[2], c.eps));
+}
+
+TokenGrid DitModelImpl::tokenGrid(int64_t f, int64_t h, int64_t w) const {
+  const auto& p = config.patch;
+  if (f % p[0] || h % p[1] || w % p[2])
+    throw Error("latent " + std::to_string(f) + "x" + std::to_string(h) + "x" + std::to_string(w) +
+                " is not divisible by the patch " + std::to_string(p[0]) + "x" + std::to_string(p[1]) + "x" +
+                std::to_string(p[2]));
+  return TokenGrid{f / p[0], h / p[1], w / p[2], 0};
+}
+
+torch::Tensor DitModelImpl::forward(const torch::Tensor& latents, const torch::Tensor& t, const torch::Tensor& context,
+                                    AttentionOp& op) {
+  const int64_t B = latents.size(0), C = config.latentChannels();
+  TokenGrid grid = tokenGrid(latents.size(2), latents.size(3), latents.size(4));
+  auto x = patchEmbedding(latents).flatten(2).transpose(1, 2).contiguous();  // [B, N, dim]
+  auto e = timeEmbedding->forward(sinusoidalEmbedding(t, config.freqDim));   // [B, dim]
+  auto e0 = timeProjection->forward(e).view({B, 6, config.dim});
+  auto ctx = textEmbedding->forward(context);                                // [B, T, dim]
+  RopeTables rope = makeRope3d(grid, config.headDim());
+  for (size_t i = 0; i < blocks->size(); ++i)
+    x = blocks->ptr<DitBlockImpl>(i)->forward(x, e0, ctx, rope, op, static_cast<int>(i));
+  x = head(x, e);  // [B, N, C * pf * ph * pw]
+  const auto& p = config.patch;
+  x = x.view({B, grid.frames, grid.height, grid.width, p[0], p[1], p[2], C});
+  x = x.permute({0, 7, 1, 4, 2, 5, 3, 6});  // [B, C, F, pf, H, ph, W, pw]
+  return x.reshape({B, C, grid.frames * p[0], grid.height * p[1], grid.width * p[2]});
+}
+
+}  // namespace attnscope

@@ -1,0 +1,21 @@
+#pragma once
+// The default model's latent codec: each frame's pixels (in [-1, 1]) are
+// folded into channels by a factor x factor pixel-unshuffle. Lossless and
+// exact, so quality comparisons measure attention, not a decoder.
+#include <torch/torch.h>
+
+#include "engine/io/Video.h"
+#include "engine/model/ModelConfig.h"
+
+namespace attnscope {
+
+// [3, F, H, W] in [-1, 1] <-> [3*r*r, F, H/r, W/r]
+torch::Tensor pixelUnshuffle3d(const torch::Tensor& video, int64_t factor);
+torch::Tensor pixelShuffle3d(const torch::Tensor& latent, int64_t factor, int64_t imageChannels);
+
+// Latent [C, F, h, w] -> RGB frames (clamped to [-1, 1], rounded to bytes).
+VideoFrames decodeLatent(const torch::Tensor& latent, const LatentConfig& config, double fps);
+// RGB frames -> latent [C, F, h, w].
+torch::Tensor encodeFrames(const VideoFrames& video, const LatentConfig& config);
+
+}  // namespace attnscope

@@ -1,0 +1,40 @@
+#include "engine/model/Rope3d.h"
+
+namespace attnscope {
+
+namespace {
+
+// Angles [positions, pairs] for one axis with `dim` real channels.
+torch::Tensor axisAngles(int64_t positions, int64_t dim, double theta) {
+  auto idx = torch::arange(0, dim, 2, torch::kFloat64) / double(dim);
+  auto inv = torch::pow(theta, -idx);
+  return torch::outer(torch::arange(positions, torch::kFloat64), inv);
+}
+
+}  // namespace
+
+RopeTables makeRope3d(const TokenGrid& grid, int64_t headDim, double theta) {
+  const int64_t c = headDim / 2;
+  const int64_t ch = c / 3, cw = c / 3, cf = c - ch - cw;
+  auto af = axisAngles(grid.frames, 2 * cf, theta);  // [F, cf]
+  auto ah = axisAngles(grid.height, 2 * ch, theta);  // [H, ch]
+  auto aw = axisAngles(grid.width, 2 * cw, theta);   // [W, cw]
+  const int64_t F = grid.frames, H = grid.height, W = grid.width;
+  auto angles = torch::cat({af.view({F, 1, 1, cf}).expand({F, H, W, cf}),
+                            ah.view({1, H, 1, ch}).expand({F, H, W, ch}),
+                            aw.view({1, 1, W, cw}).expand({F, H, W, cw})},
+                           -1)
+                    .reshape({F * H * W, 1, c});
+  return {torch::cos(angles).to(torch::kFloat32), torch::sin(angles).to(torch::kFloat32)};
+}
+
+torch::Tensor applyRope(const torch::Tensor& x, const RopeTables& rope) {
+  auto sizes = x.sizes().vec();
+  auto pairs = x.reshape({sizes[0], sizes[1], sizes[2], sizes[3] / 2, 2});
+  auto x0 = pairs.select(-1, 0), x1 = pairs.select(-1, 1);
+  auto r0 = x0 * rope.cos - x1 * rope.sin;
+  auto r1 = x0 * rope.sin + x1 * rope.cos;
+  return torch::stack({r0, r1}, -1).reshape(sizes);
+}
+
+}  // namespace attnscope

@@ -1,0 +1,21 @@
+#pragma once
+// 3D rotary position embedding as in Wan 2.1: the head dim's rotation pairs
+// are split over (frame, height, width) as c - 2*(c/3), c/3, c/3 with
+// c = headDim/2, and each pair (2i, 2i+1) rotates by position * theta^(-2i/d_axis).
+#include <torch/torch.h>
+
+#include "engine/core/TokenGrid.h"
+
+namespace attnscope {
+
+struct RopeTables {
+  torch::Tensor cos;  // [N, 1, headDim/2]
+  torch::Tensor sin;  // [N, 1, headDim/2]
+};
+
+RopeTables makeRope3d(const TokenGrid& grid, int64_t headDim, double theta = 10000.0);
+
+// x: [B, N, H, D] -> same shape, rotated.
+torch::Tensor applyRope(const torch::Tensor& x, const RopeTables& rope);
+
+}  // namespace attnscope

@@ -1,0 +1,117 @@
+#include "engine/pipeline/Pipeline.h"
+
+#include <chrono>
+
+#include "engine/attention/AttentionOp.h"
+#include "engine/core/Error.h"
+#include "engine/model/LatentCodec.h"
+#include "engine/pipeline/FlowMatchSchedule.h"
+
+namespace attnscope {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+GenerationRequest resolveRequest(const Model& model, GenerationRequest r) {
+  const auto& d = model.config.defaults;
+  if (r.frames <= 0) r.frames = d.frames;
+  if (r.height <= 0) r.height = d.height;
+  if (r.width <= 0) r.width = d.width;
+  if (r.steps <= 0) r.steps = d.steps;
+  if (r.guidance < 0) r.guidance = d.guidance;
+  if (r.shift <= 0) r.shift = d.shift;
+  const int64_t spatial = model.config.latent.factor * model.config.patch[1];
+  if (r.height % spatial || r.width % spatial)
+    throw Error("height and width must be multiples of " + std::to_string(spatial) + " for this model, got " +
+                std::to_string(r.height) + "x" + std::to_string(r.width));
+  if (r.frames % model.config.patch[0])
+    throw Error("frames must be a multiple of " + std::to_string(model.config.patch[0]));
+  return r;
+}
+
+TokenGrid tokenGridFor(const Model& model, const GenerationRequest& r) {
+  const int64_t f = model.config.latent.factor;
+  TokenGrid grid = model.dit->tokenGrid(r.frames, r.height / f, r.width / f);
+  grid.text = model.config.text.maxTokens;
+  return grid;
+}
+
+GenerationResult generate(const Model& model, const GenerationRequest& request, const RunOptions& options) {
+  torch::InferenceMode inference;
+  auto start = Clock::now();
+  GenerationResult result;
+  result.request = resolveRequest(model, request);
+  const GenerationRequest& r = result.request;
+  result.grid = tokenGridFor(model, r);
+  if (options.mask)
+    options.mask->checkCompatible(model.config.modelId, result.grid, model.config.layers, model.config.heads);
+  for (int s : options.captureSteps)
+    if (s < 0 || s >= r.steps)
+      throw Error("capture step " + std::to_string(s) + " is outside the run's steps 0.." + std::to_string(r.steps - 1));
+  if (!options.captureSteps.empty()) options.captureLayout.validate(result.grid);
+
+  // Text: [uncond, cond] so that the cond sample is batch element 1.
+  auto textStart = Clock::now();
+  const int64_t T = model.config.text.maxTokens;
+  Tokens cond = model.tokenizer->tokenize(r.prompt, T, r.allowUnknownWords);
+  Tokens uncond = model.tokenizer->tokenize(r.negativePrompt, T, r.allowUnknownWords);
+  result.unknownWords = cond.unknown;
+  auto ids = torch::tensor(std::vector<int64_t>(uncond.ids.begin(), uncond.ids.end()), torch::kInt64);
+  ids = torch::stack({ids, torch::tensor(cond.ids, torch::kInt64)});
+  torch::Tensor context = model.textEncoder.ptr()->forward(ids);  // [2, T, textDim]
+  result.timings.text = secondsSince(textStart);
+
+  AttentionAtlas& atlas = result.atlas;
+  atlas.modelId = model.config.modelId;
+  atlas.grid = result.grid;
+  atlas.layout = options.captureLayout;
+  atlas.heads = model.config.heads;
+  atlas.layers = model.config.layers;
+  atlas.totalSteps = r.steps;
+  atlas.textTokens = cond.words;
+
+  AttentionPlan plan;
+  plan.grid = result.grid;
+  plan.captureSteps = options.captureSteps;
+  plan.captureLayout = options.captureLayout;
+  plan.mask = options.mask;
+  plan.captureBatch = 1;
+  AttentionOp op(plan, &atlas);
+
+  // Noise from a seeded generator, drawn in float64 so the stream does not
+  // depend on vectorisation details.
+  const int64_t lf = model.config.latent.factor;
+  auto generator = at::detail::createCPUGenerator(r.seed);
+  torch::Tensor x = at::normal(0.0, 1.0, {1, model.config.latentChannels(), r.frames, r.height / lf, r.width / lf},
+                               generator, torch::TensorOptions().dtype(torch::kFloat64))
+                        .to(torch::kFloat32);
+
+  FlowMatchSchedule schedule(r.steps, r.shift);
+  auto denoiseStart = Clock::now();
+  for (int step = 0; step < r.steps; ++step) {
+    if (options.cancel && options.cancel->load()) throw Cancelled();
+    op.beginStep(step);
+    auto t = torch::full({2}, schedule.timestep(step), torch::kFloat32);
+    auto v = model.dit.ptr()->forward(torch::cat({x, x}), t, context, op);  // [2, C, F, h, w]
+    auto guided = v[0] + r.guidance * (v[1] - v[0]);
+    x = x + schedule.delta(step) * guided.unsqueeze(0);
+    if (options.progress) options.progress(step + 1, r.steps);
+  }
+  result.timings.denoise = secondsSince(denoiseStart);
+  result.timings.attention = op.attentionSeconds();
+
+  auto decodeStart = Clock::now();
+  result.video = decodeLatent(x[0], model.config.latent, model.config.defaults.fps);
+  result.timings.decode = secondsSince(decodeStart);
+  result.timings.total = secondsSince(start);
+  return result;
+}
+
+}  // namespace attnscope

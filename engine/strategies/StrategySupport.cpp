@@ -1,0 +1,49 @@
+#include "engine/strategies/StrategySupport.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "engine/core/Error.h"
+
+namespace attnscope {
+
+double paramValue(const StrategyParams& given, const std::vector<StrategyParam>& spec, const std::string& name) {
+  auto it = given.find(name);
+  if (it != given.end()) return it->second;
+  for (const StrategyParam& p : spec)
+    if (p.name == name) return p.defaultValue;
+  throw Error("strategy parameter '" + name + "' is not declared");
+}
+
+std::vector<BlockMask> buildPerHead(const PooledMaps& maps,
+                                    const std::function<void(int64_t, int64_t, BlockMask&)>& fill) {
+  std::vector<BlockMask> masks;
+  masks.reserve(maps.layers * maps.heads);
+  for (int64_t l = 0; l < maps.layers; ++l)
+    for (int64_t h = 0; h < maps.heads; ++h) {
+      BlockMask mask(maps.nq, maps.nk, false);
+      fill(l, h, mask);
+      for (int64_t q = 0; q < std::min(maps.nq, maps.nk); ++q) mask.set(q, q, true);
+      masks.push_back(std::move(mask));
+    }
+  return masks;
+}
+
+std::vector<int64_t> orderDescending(const float* values, int64_t n) {
+  std::vector<int64_t> order(n);
+  std::iota(order.begin(), order.end(), int64_t{0});
+  std::stable_sort(order.begin(), order.end(), [values](int64_t a, int64_t b) { return values[a] > values[b]; });
+  return order;
+}
+
+std::vector<double> blockMeanSink(const PooledMaps& maps, int64_t layer, int64_t head) {
+  const float* sink = maps.sinkOf(layer, head);
+  std::vector<int64_t> order = maps.layout.permutation(maps.grid);  // empty for linear: identity
+  int64_t n = maps.grid.videoTokens(), block = maps.layout.blockSize();
+  std::vector<double> mean(maps.nk, 0.0);
+  for (int64_t p = 0; p < n; ++p) mean[p / block] += sink[order.empty() ? p : order[p]];
+  for (int64_t b = 0; b < maps.nk; ++b) mean[b] /= double(maps.layout.blockTokens(maps.grid, b));
+  return mean;
+}
+
+}  // namespace attnscope
