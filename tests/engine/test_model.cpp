@@ -1,0 +1,288 @@
+// The Wan-style DiT, its text side and the generation pipeline, on a tiny
+// configuration so the suite runs in seconds.
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "engine/core/Error.h"
+#include "engine/io/Safetensors.h"
+#include "engine/model/LatentCodec.h"
+#include "engine/model/Model.h"
+#include "engine/model/Rope3d.h"
+#include "engine/pipeline/FlowMatchSchedule.h"
+#include "engine/pipeline/Pipeline.h"
+#include "engine/tensorio/TensorIO.h"
+
+using namespace attnscope;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string vocabPath() { return std::string(ATTNSCOPE_SOURCE_DIR) + "/assets/default/vocab.txt"; }
+
+ModelConfig tinyConfig() {
+  ModelConfig c;
+  c.modelId = "tiny-test";
+  c.dim = 48;
+  c.heads = 2;
+  c.layers = 2;
+  c.ffnDim = 96;
+  c.freqDim = 32;
+  c.textDim = 32;
+  c.text.layers = 1;
+  c.text.heads = 2;
+  c.text.ffnDim = 64;
+  c.text.maxTokens = 8;
+  c.defaults = {4, 32, 32, 3, 4.0, 3.0, 8.0};
+  return c;
+}
+
+template <typename F>
+QString errorOf(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return QString::fromStdString(e.what());
+  }
+  return {};
+}
+
+// Wan block written out directly in float64 from the same parameters.
+torch::Tensor referenceBlock(DitBlockImpl& b, const torch::Tensor& x, const torch::Tensor& e0,
+                             const torch::Tensor& ctx, const TokenGrid& grid, int64_t heads) {
+  auto d = [](const torch::Tensor& t) { return t.to(torch::kFloat64); };
+  auto lin = [&](torch::nn::Linear& l, const torch::Tensor& in) { return torch::matmul(in, d(l->weight).t()) + d(l->bias); };
+  auto rms = [&](RmsNorm& n, const torch::Tensor& in) {
+    return in / torch::sqrt(in.pow(2).mean(-1, true) + 1e-6) * d(n->weight);
+  };
+  auto ln = [](const torch::Tensor& in) {
+    auto mu = in.mean(-1, true);
+    auto var = (in - mu).pow(2).mean(-1, true);
+    return (in - mu) / torch::sqrt(var + 1e-6);
+  };
+  auto attend = [&](const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+    // [B, L, C] -> heads
+    int64_t B = q.size(0), C = q.size(2), D = C / heads;
+    auto qh = q.view({B, -1, heads, D}).transpose(1, 2), kh = k.view({B, -1, heads, D}).transpose(1, 2),
+         vh = v.view({B, -1, heads, D}).transpose(1, 2);
+    auto p = torch::softmax(torch::matmul(qh, kh.transpose(-1, -2)) / std::sqrt(double(D)), -1);
+    return torch::matmul(p, vh).transpose(1, 2).reshape({B, -1, C});
+  };
+  auto rope = [&](const torch::Tensor& t) {
+    // Pair (2i, 2i+1) of each head rotates by its axis position times its frequency.
+    int64_t B = t.size(0), N = t.size(1), C = t.size(2), D = C / heads, c = D / 2;
+    int64_t ch = c / 3, cf = c - 2 * ch;
+    auto out = t.clone().view({B, N, heads, c, 2});
+    auto src = t.view({B, N, heads, c, 2});
+    for (int64_t n = 0; n < N; ++n) {
+      TokenCoord pos = tokenCoord(grid, n);
+      for (int64_t i = 0; i < c; ++i) {
+        double angle;
+        if (i < cf) angle = pos.f * std::pow(10000.0, -2.0 * i / (2.0 * cf));
+        else if (i < cf + ch) angle = pos.y * std::pow(10000.0, -2.0 * (i - cf) / (2.0 * ch));
+        else angle = pos.x * std::pow(10000.0, -2.0 * (i - cf - ch) / (2.0 * ch));
+        auto a = src.index({torch::indexing::Slice(), n, torch::indexing::Slice(), i, 0});
+        auto bb = src.index({torch::indexing::Slice(), n, torch::indexing::Slice(), i, 1});
+        out.index_put_({torch::indexing::Slice(), n, torch::indexing::Slice(), i, 0}, a * std::cos(angle) - bb * std::sin(angle));
+        out.index_put_({torch::indexing::Slice(), n, torch::indexing::Slice(), i, 1}, a * std::sin(angle) + bb * std::cos(angle));
+      }
+    }
+    return out.view({B, N, C});
+  };
+  auto X = d(x), E = d(b.modulation) + d(e0), CTX = d(ctx);
+  auto m = [&](int i) { return E.select(1, i).unsqueeze(1); };
+  auto h = ln(X) * (1 + m(1)) + m(0);
+  auto& sa = *b.selfAttn;
+  auto y = lin(sa.o, attend(rope(rms(sa.normQ, lin(sa.q, h))), rope(rms(sa.normK, lin(sa.k, h))), lin(sa.v, h)));
+  X = X + y * m(2);
+  auto n3 = ln(X) * d(b.norm3->weight) + d(b.norm3->bias);
+  auto& ca = *b.crossAttn;
+  X = X + lin(ca.o, attend(rms(ca.normQ, lin(ca.q, n3)), rms(ca.normK, lin(ca.k, CTX)), lin(ca.v, CTX)));
+  auto f = ln(X) * (1 + m(4)) + m(3);
+  auto ff = lin(b.ffn->fc2, torch::gelu(lin(b.ffn->fc1, f), "tanh"));
+  return X + ff * m(5);
+}
+
+}  // namespace
+
+class TestModel : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase() { torch::manual_seed(7); }
+
+  void tokenizerReportsUnknownWords() {
+    WordTokenizer tok = WordTokenizer::load(vocabPath());
+    Tokens t = tok.tokenize("A red Circle moves left!", 8);
+    QCOMPARE(t.length, int64_t(5));
+    QCOMPARE(t.words[1], std::string("red"));
+    QCOMPARE(t.words[5], std::string("<pad>"));
+    QCOMPARE(t.ids[7], int64_t(0));
+    QString msg = errorOf([&] { tok.tokenize("a red zebra moves", 8); });
+    QVERIFY2(msg.contains("'zebra'"), qPrintable(msg));
+    Tokens dropped = tok.tokenize("a red zebra moves", 8, true);
+    QCOMPARE(dropped.unknown.size(), size_t(1));
+    QCOMPARE(dropped.length, int64_t(3));
+    msg = errorOf([&] { tok.tokenize("a a a a a a a a a", 8); });
+    QVERIFY2(msg.contains("at most 8"), qPrintable(msg));
+  }
+
+  void configErrorsNameTheField() {
+    QTemporaryDir dir;
+    std::string path = dir.filePath("config.json").toStdString();
+    QVERIFY(errorOf([&] { ModelConfig::load(path); }).contains("cannot open"));
+    std::ofstream(path) << "{\"model_id\": \"x\", \"dim\": 50, \"heads\": 4}";
+    QVERIFY(errorOf([&] { ModelConfig::load(path); }).contains("'dim'"));
+    std::ofstream(path) << "{\"model_id\": \"x\", \"dim\": \"wide\"}";
+    QVERIFY(errorOf([&] { ModelConfig::load(path); }).contains("'dim' has the wrong type"));
+    std::ofstream(path) << "{\"dim\": 48";
+    QVERIFY(errorOf([&] { ModelConfig::load(path); }).contains("not valid JSON"));
+    std::ofstream(path) << "{\"dim\": 48}";
+    QVERIFY(errorOf([&] { ModelConfig::load(path); }).contains("model_id"));
+  }
+
+  void ditBlockMatchesFloat64Reference() {
+    ModelConfig c = tinyConfig();
+    DitBlock block(c.dim, c.heads, c.ffnDim, c.eps);
+    for (auto& p : block->parameters()) p.data().normal_(0, 0.2);  // non-trivial norms and biases too
+    TokenGrid grid{2, 4, 4, 8};
+    auto x = torch::randn({2, grid.videoTokens(), c.dim});
+    auto e0 = torch::randn({2, 6, c.dim}) * 0.3;
+    auto ctx = torch::randn({2, 8, c.dim});
+    AttentionPlan plan;
+    plan.grid = grid;
+    AttentionOp op(plan, nullptr);
+    torch::NoGradGuard ng;
+    auto out = block->forward(x, e0, ctx, makeRope3d(grid, c.headDim()), op, 0).to(torch::kFloat64);
+    auto ref = referenceBlock(*block, x, e0, ctx, grid, c.heads);
+    double rel = ((out - ref).abs().max() / ref.abs().max()).item<double>();
+    QVERIFY2(rel < 1e-5, qPrintable(QString("relative error %1").arg(rel)));
+    QVERIFY(op.attentionSeconds() > 0);
+  }
+
+  void latentCodecIsLossless() {
+    auto video = torch::rand({3, 4, 16, 24}) * 2 - 1;
+    auto back = pixelShuffle3d(pixelUnshuffle3d(video, 4), 4, 3);
+    QVERIFY(torch::equal(video, back));
+    // Channel layout: channel c*16 + i*4 + j holds pixel (4y+i, 4x+j) of colour c.
+    auto latent = pixelUnshuffle3d(video, 4);
+    QCOMPARE(latent.size(0), int64_t(48));
+    QCOMPARE(latent[1 * 16 + 2 * 4 + 3][1][2][3].item<float>(), video[1][1][2 * 4 + 2][3 * 4 + 3].item<float>());
+  }
+
+  void scheduleFollowsShiftFormula() {
+    FlowMatchSchedule s(10, 3.0);
+    QCOMPARE(s.steps(), 10);
+    for (int i = 0; i <= 10; ++i) {
+      double u = 1.0 - i / 10.0;
+      QVERIFY(std::abs(s.sigmas[i] - 3.0 * u / (1.0 + 2.0 * u)) < 1e-12);
+    }
+    QCOMPARE(s.sigmas.back(), 0.0);
+    QVERIFY(!errorOf([] { FlowMatchSchedule(0, 3.0); }).isEmpty());
+  }
+
+  void saveLoadRoundTripAndStrictLoading() {
+    QTemporaryDir dir;
+    std::string folder = dir.filePath("m").toStdString();
+    Model made = Model::create(tinyConfig(), vocabPath(), 3);
+    made.save(folder);
+    Model loaded = Model::load(folder);
+    QCOMPARE(loaded.config.modelId, std::string("tiny-test"));
+    for (const auto& p : made.dit->named_parameters())
+      QVERIFY2(torch::equal(p.value(), loaded.dit->named_parameters()[p.key()]), p.key().c_str());
+
+    // Rewrite the weights with one tensor missing, one extra, one mis-shaped.
+    SafetensorsFile file(folder + "/model.safetensors");
+    std::map<std::string, torch::Tensor> tensors;
+    for (const auto& info : file.tensors()) tensors[info.name] = readTensor(file, info);
+    auto rewrite = [&](std::map<std::string, torch::Tensor> t) {
+      std::string other = dir.filePath("bad").toStdString();
+      fs::create_directories(other);
+      fs::copy(folder + "/config.json", other + "/config.json", fs::copy_options::overwrite_existing);
+      fs::copy(folder + "/vocab.txt", other + "/vocab.txt", fs::copy_options::overwrite_existing);
+      saveTensors(other + "/model.safetensors", t);
+      return errorOf([&] { Model::load(other); });
+    };
+    auto missing = tensors;
+    missing.erase("blocks.1.self_attn.q.weight");
+    QString msg = rewrite(missing);
+    QVERIFY2(msg.contains("missing") && msg.contains("blocks.1.self_attn.q.weight"), qPrintable(msg));
+    auto extra = tensors;
+    extra["blocks.9.ffn.0.weight"] = torch::zeros({2});
+    msg = rewrite(extra);
+    QVERIFY2(msg.contains("unexpected") && msg.contains("blocks.9.ffn.0.weight"), qPrintable(msg));
+    auto misshaped = tensors;
+    misshaped["head.head.weight"] = torch::zeros({3, 3});
+    msg = rewrite(misshaped);
+    QVERIFY2(msg.contains("head.head.weight is [3, 3]"), qPrintable(msg));
+    QVERIFY(errorOf([&] { Model::load(dir.filePath("nowhere").toStdString()); }).contains("does not exist"));
+  }
+
+  void generationIsDeterministicCancellableAndCaptures() {
+    Model model = Model::create(tinyConfig(), vocabPath(), 5);
+    model.dit->eval();
+    GenerationRequest req;
+    req.prompt = "a blue square moves up";
+    req.seed = 11;
+    int calls = 0;
+    RunOptions options;
+    options.progress = [&](int done, int total) {
+      ++calls;
+      QCOMPARE(total, 3);
+      QCOMPARE(done, calls);
+    };
+    GenerationResult a = generate(model, req, options);
+    QCOMPARE(calls, 3);
+    QCOMPARE(a.video.frames, int64_t(4));
+    QCOMPARE(a.video.height, int64_t(32));
+    QCOMPARE(a.grid.str(), std::string("4x4x4"));
+    QVERIFY(a.timings.attention > 0 && a.timings.attention < a.timings.total);
+    GenerationResult b = generate(model, req);
+    QVERIFY(a.video.rgb == b.video.rgb);
+    req.seed = 12;
+    QVERIFY(generate(model, req).video.rgb != a.video.rgb);
+    req.seed = 11;
+
+    // Capture is exact, so the video matches the dense one to the byte (or a
+    // rounding step), and every requested (step, layer) is in the atlas.
+    RunOptions capture;
+    capture.captureSteps = {0, 2};
+    capture.captureLayout = BlockLayout::linear(16);
+    GenerationResult c = generate(model, req, capture);
+    QCOMPARE(c.atlas.entries.size(), size_t(4));
+    const AtlasEntry& e = c.atlas.entries[0];
+    QCOMPARE(e.pooled.size(), size_t(2 * 4 * 4));
+    QCOMPARE(e.cross.size(), size_t(2 * 64 * 8));
+    int maxDiff = 0;
+    for (size_t i = 0; i < a.video.rgb.size(); ++i) maxDiff = std::max(maxDiff, std::abs(a.video.rgb[i] - c.video.rgb[i]));
+    QVERIFY2(maxDiff <= 1, qPrintable(QString("capture changed the video by %1 levels").arg(maxDiff)));
+
+    std::atomic<bool> cancel{false};
+    RunOptions cancelling;
+    cancelling.cancel = &cancel;
+    cancelling.progress = [&](int, int) { cancel = true; };
+    bool cancelled = false;
+    try {
+      generate(model, req, cancelling);
+    } catch (const Cancelled&) {
+      cancelled = true;
+    }
+    QVERIFY(cancelled);
+
+    // A plan for another grid is refused before any work.
+    MaskPlan other = MaskPlan::full("tiny-test", TokenGrid{8, 4, 4, 8}, BlockLayout::linear(16), 2, 2);
+    RunOptions withPlan;
+    withPlan.mask = &other;
+    QString msg = errorOf([&] { generate(model, req, withPlan); });
+    QVERIFY2(msg.contains("8x4x4") && msg.contains("4x4x4"), qPrintable(msg));
+    req.height = 36;
+    QVERIFY(errorOf([&] { generate(model, req); }).contains("multiples of 8"));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestModel)
+#include "test_model.moc"
