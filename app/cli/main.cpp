@@ -7,6 +7,7 @@
 
 #include "app/cli/Commands.h"
 #include "engine/core/Error.h"
+#include "engine/io/Video.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"AttnScope: generate videos with a diffusion transformer, capture its attention, "
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   runners["compare"] = attnscope::cli::addCompareCommand(app);
   runners["strategies"] = attnscope::cli::addStrategiesCommand(app);
   CLI11_PARSE(app, argc, argv);
+  attnscope::quietVideoLibraryLogs();
   try {
     for (auto* sub : app.get_subcommands()) return runners.at(sub->get_name())();
   } catch (const attnscope::Cancelled&) {

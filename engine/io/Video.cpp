@@ -75,6 +75,18 @@ PacketPtr allocPacket() {
   return p;
 }
 
+// An RGB24 frame with FFmpeg's row padding: swscale's SIMD reads and writes a
+// few bytes past the end of a row, so it never touches our tightly packed buffer.
+FramePtr allocRgbFrame(int width, int height) {
+  FramePtr f = allocFrame();
+  f->format = AV_PIX_FMT_RGB24;
+  f->width = width;
+  f->height = height;
+  const int rc = av_frame_get_buffer(f.get(), 0);
+  if (rc < 0) throw Error("cannot allocate a video frame: " + avError(rc));
+  return f;
+}
+
 const AVCodec* findH264Encoder() {
   if (const AVCodec* c = avcodec_find_encoder_by_name("libx264")) return c;
   return avcodec_find_encoder(AV_CODEC_ID_H264);
@@ -164,14 +176,15 @@ void writeMp4(const std::string& path, const VideoFrames& video, int crf) {
   frame->height = enc->height;
   rc = av_frame_get_buffer(frame.get(), 0);
   if (rc < 0) throw Error("cannot allocate a video frame: " + avError(rc));
+  FramePtr rgb = allocRgbFrame(enc->width, enc->height);
   PacketPtr pkt = allocPacket();
 
   for (int64_t f = 0; f < video.frames; ++f) {
     rc = av_frame_make_writable(frame.get());  // the encoder may still hold the last one
     if (rc < 0) throw Error("cannot allocate a video frame: " + avError(rc));
-    const uint8_t* src[1] = {video.frame(f)};
-    const int srcStride[1] = {static_cast<int>(video.width * 3)};
-    sws_scale(sws.get(), src, srcStride, 0, enc->height, frame->data, frame->linesize);
+    av_image_copy_plane(rgb->data[0], rgb->linesize[0], video.frame(f), static_cast<int>(video.width * 3),
+                        static_cast<int>(video.width * 3), enc->height);
+    sws_scale(sws.get(), rgb->data, rgb->linesize, 0, enc->height, frame->data, frame->linesize);
     frame->pts = f;
     encodeAndWrite(enc.get(), frame.get(), out.get(), stream, pkt.get(), path);
   }
@@ -239,6 +252,7 @@ VideoFrames readVideo(const std::string& path) {
   VideoFrames video;
   video.fps = streamFps(stream);
   SwsPtr sws;  // recreated by sws_getCachedContext if the input format changes
+  FramePtr rgb;  // padded conversion target, allocated with the first frame
   FramePtr frame = allocFrame();
   PacketPtr pkt = allocPacket();
 
@@ -258,11 +272,12 @@ VideoFrames readVideo(const std::string& path) {
                                    nullptr, nullptr, nullptr));
     if (!sws) throw Error("'" + path + "': cannot convert its pixel format to RGB");
     configureColour(sws.get(), fr);
+    if (!rgb) rgb = allocRgbFrame(fr->width, fr->height);
+    sws_scale(sws.get(), fr->data, fr->linesize, 0, fr->height, rgb->data, rgb->linesize);
     const size_t frameBytes = static_cast<size_t>(video.width * video.height * 3);
     video.rgb.resize(video.rgb.size() + frameBytes);
-    uint8_t* dst[1] = {video.rgb.data() + video.rgb.size() - frameBytes};
-    const int dstStride[1] = {static_cast<int>(video.width * 3)};
-    sws_scale(sws.get(), fr->data, fr->linesize, 0, fr->height, dst, dstStride);
+    av_image_copy_plane(video.rgb.data() + video.rgb.size() - frameBytes, static_cast<int>(video.width * 3),
+                        rgb->data[0], rgb->linesize[0], static_cast<int>(video.width * 3), fr->height);
     ++video.frames;
   };
 

@@ -28,3 +28,11 @@ void writeMp4(const std::string& path, const VideoFrames& video, int crf = 12);
 VideoFrames readVideo(const std::string& path);
 
 }  // namespace attnscope
+
+namespace attnscope {
+
+// FFmpeg logs to stderr process-wide; front ends call this once to keep only
+// errors (libx264's statistics are noise to a user).
+void quietVideoLibraryLogs();
+
+}  // namespace attnscope

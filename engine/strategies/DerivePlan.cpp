@@ -67,6 +67,7 @@ double bisectKnob(const Strategy& s, const PooledMaps& maps, StrategyParams para
   if (dHi <= target) return hi;
   for (int i = 0; i < 30 || knob.integer; ++i) {  // invariant: dLo < target < dHi
     if (knob.integer && hi - lo <= 1) break;
+    if (!knob.integer && dHi - dLo < 1e-4) break;  // closer than this is not worth more rebuilds
     double mid = knob.integer ? std::floor((lo + hi) / 2) : (lo + hi) / 2;
     double d = density(mid);
     if (d < target) {

@@ -1,7 +1,7 @@
 #include "engine/strategies/StrategySupport.h"
 
 #include <algorithm>
-#include <numeric>
+#include <cstring>
 
 #include "engine/core/Error.h"
 
@@ -29,11 +29,16 @@ std::vector<BlockMask> buildPerHead(const PooledMaps& maps,
   return masks;
 }
 
-std::vector<int64_t> orderDescending(const float* values, int64_t n) {
-  std::vector<int64_t> order(n);
-  std::iota(order.begin(), order.end(), int64_t{0});
-  std::stable_sort(order.begin(), order.end(), [values](int64_t a, int64_t b) { return values[a] > values[b]; });
-  return order;
+std::vector<uint64_t> rankKeys(const float* values, int64_t n) {
+  std::vector<uint64_t> keys(n);
+  for (int64_t i = 0; i < n; ++i) {
+    // Map the float to an unsigned integer with the same order, then invert it.
+    uint32_t bits;
+    std::memcpy(&bits, &values[i], sizeof bits);
+    uint32_t ordered = (bits & 0x80000000u) ? ~bits : (bits | 0x80000000u);
+    keys[i] = (uint64_t(~ordered) << 32) | uint64_t(i);
+  }
+  return keys;
 }
 
 std::vector<double> blockMeanSink(const PooledMaps& maps, int64_t layer, int64_t head) {

@@ -1,5 +1,8 @@
 // "threshold" (top-p): per q-block row keep the fewest k-blocks whose pooled
 // mass reaches p, heaviest first.
+#include <algorithm>
+#include <functional>
+
 #include "engine/strategies/BuiltinStrategies.h"
 #include "engine/strategies/StrategySupport.h"
 
@@ -18,9 +21,14 @@ Strategy makeThresholdStrategy() {
       const float* map = maps.map(l, h);
       for (int64_t q = 0; q < maps.nq; ++q) {
         const float* row = map + q * maps.nk;
+        // Pop heaviest-first from a heap: usually far fewer than nk blocks are needed.
+        std::vector<uint64_t> heap = rankKeys(row, maps.nk);
+        std::make_heap(heap.begin(), heap.end(), std::greater<uint64_t>());
         double sum = 0;
-        for (int64_t k : orderDescending(row, maps.nk)) {
-          if (sum >= p) break;
+        while (sum < p && !heap.empty()) {
+          std::pop_heap(heap.begin(), heap.end(), std::greater<uint64_t>());
+          int64_t k = keyIndex(heap.back());
+          heap.pop_back();
           mask.set(q, k, true);
           sum += row[k];
         }

@@ -18,8 +18,9 @@ Strategy makeTopKStrategy() {
     return buildPerHead(maps, [&](int64_t l, int64_t h, BlockMask& mask) {
       const float* map = maps.map(l, h);
       for (int64_t q = 0; q < maps.nq; ++q) {
-        std::vector<int64_t> order = orderDescending(map + q * maps.nk, maps.nk);
-        for (int64_t i = 0; i < k; ++i) mask.set(q, order[i], true);
+        std::vector<uint64_t> keys = rankKeys(map + q * maps.nk, maps.nk);
+        if (k < maps.nk) std::nth_element(keys.begin(), keys.begin() + k, keys.end());
+        for (int64_t i = 0; i < k; ++i) mask.set(q, keyIndex(keys[i]), true);
       }
     });
   };

@@ -42,7 +42,7 @@ class TestCli : public QObject {
   QTemporaryDir dir_;
   QString path(const char* name) { return dir_.filePath(name); }
 
- private slots:
+ private Q_SLOTS:
   void everySubcommandHasHelp() {
     for (QString sub : {"generate", "capture", "derive", "compare", "strategies"}) {
       Run r = cli({sub, "--help"});

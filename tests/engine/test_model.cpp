@@ -1,5 +1,8 @@
 // The Wan-style DiT, its text side and the generation pipeline, on a tiny
 // configuration so the suite runs in seconds.
+// LibTorch first: Qt's `slots` macro must not reach its headers.
+#include "engine/model/Model.h"
+
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -112,7 +115,7 @@ torch::Tensor referenceBlock(DitBlockImpl& b, const torch::Tensor& x, const torc
 class TestModel : public QObject {
   Q_OBJECT
 
- private slots:
+ private Q_SLOTS:
   void initTestCase() { torch::manual_seed(7); }
 
   void tokenizerReportsUnknownWords() {

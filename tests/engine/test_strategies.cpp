@@ -1,0 +1,361 @@
+// Strategies, PooledMaps and derivePlan on synthetic atlases built in memory,
+// each checked against a brute-force float64 reference.
+#include <QtTest>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <random>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/core/Error.h"
+#include "engine/strategies/Strategy.h"
+
+using namespace attnscope;
+
+namespace {
+
+// Random pooled rows (skewed, strictly positive, normalized to sum 1) and sink
+// vectors for every (step, layer).
+AttentionAtlas makeAtlas(const std::string& grid, const std::string& layout, int64_t layers, int64_t heads,
+                         std::vector<int> steps, unsigned seed) {
+  AttentionAtlas atlas;
+  atlas.modelId = "tiny-dit";
+  atlas.grid = TokenGrid::parse(grid);
+  atlas.layout = BlockLayout::parse(layout);
+  atlas.layers = layers;
+  atlas.heads = heads;
+  atlas.totalSteps = 10;
+  int64_t n = atlas.numBlocks(), tokens = atlas.grid.videoTokens();
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(0.05, 1.0);
+  for (int s : steps)
+    for (int64_t l = 0; l < layers; ++l) {
+      AtlasEntry e;
+      e.step = s;
+      e.layer = int(l);
+      e.pooled.resize(heads * n * n);
+      for (int64_t row = 0; row < heads * n; ++row) {
+        std::vector<double> v(n);
+        double sum = 0;
+        for (double& x : v) sum += (x = std::pow(u(rng), 4.0));
+        for (int64_t k = 0; k < n; ++k) e.pooled[row * n + k] = float(v[k] / sum);
+      }
+      e.sink.resize(heads * tokens);
+      for (float& x : e.sink) x = float(u(rng));
+      atlas.entries.push_back(std::move(e));
+    }
+  return atlas;
+}
+
+std::string errorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  if (text.find(part) != std::string::npos) return true;
+  qWarning("message \"%s\" lacks \"%s\"", text.c_str(), part.c_str());
+  return false;
+}
+
+// Indices of a row sorted by descending value, in float64.
+std::vector<int64_t> descending(const float* row, int64_t n) {
+  std::vector<int64_t> order(n);
+  for (int64_t i = 0; i < n; ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [row](int64_t a, int64_t b) { return double(row[a]) > double(row[b]); });
+  return order;
+}
+
+std::set<int64_t> keptIn(const BlockMask& m, int64_t q) {
+  std::set<int64_t> kept;
+  for (int64_t k = 0; k < m.nk(); ++k)
+    if (m.get(q, k)) kept.insert(k);
+  return kept;
+}
+
+// Reference block of a natural-order token in tiled(tf,ty,tx), without BlockLayout.
+int64_t tiledBlockOf(const TokenGrid& g, int64_t tf, int64_t ty, int64_t tx, int64_t token) {
+  TokenCoord c = tokenCoord(g, token);
+  return ((c.f / tf) * (g.height / ty) + c.y / ty) * (g.width / tx) + c.x / tx;
+}
+
+}  // namespace
+
+class TestStrategies : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void registryListsAndRefuses() {
+    QCOMPARE(allStrategies().size(), size_t(4));
+    for (const Strategy& s : allStrategies()) {
+      QCOMPARE(findStrategy(s.name).name, s.name);
+      bool knobDeclared = false;
+      for (const StrategyParam& p : s.params) knobDeclared |= p.name == s.densityKnob;
+      QVERIFY(knobDeclared);
+    }
+    std::string message = errorOf([] { findStrategy("radial-decay-v9"); });
+    QVERIFY(contains(message, "'radial-decay-v9'"));
+    QVERIFY(contains(message, "threshold, topk, sink-window, window3d"));
+  }
+
+  void fromAtlasAveragesSteps() {
+    AttentionAtlas atlas = makeAtlas("4x8x8", "linear(32)", 2, 3, {2, 7}, 11);
+    PooledMaps mean = PooledMaps::fromAtlas(atlas);
+    PooledMaps only7 = PooledMaps::fromAtlas(atlas, 7);
+    QCOMPARE(mean.nq, int64_t(8));
+    for (int64_t l = 0; l < 2; ++l) {
+      const AtlasEntry &a = atlas.entries[l], &b = atlas.entries[2 + l];  // steps 2 and 7
+      QCOMPARE(a.step, 2);
+      QCOMPARE(b.step, 7);
+      int64_t per = 3 * 8 * 8;
+      for (int64_t i = 0; i < per; ++i) {
+        double expected = (double(a.pooled[i]) + double(b.pooled[i])) / 2.0;
+        QVERIFY(std::abs(mean.pooled[l * per + i] - expected) <= 1e-7);
+        QCOMPARE(only7.pooled[l * per + i], b.pooled[i]);
+      }
+      int64_t sinkPer = 3 * 256;
+      for (int64_t i = 0; i < sinkPer; ++i)
+        QVERIFY(std::abs(mean.sink[l * sinkPer + i] - (double(a.sink[i]) + double(b.sink[i])) / 2.0) <= 1e-7);
+    }
+  }
+
+  void fromAtlasNamesWhatIsMissing() {
+    AttentionAtlas atlas = makeAtlas("4x8x8", "linear(32)", 3, 2, {0, 5}, 4);
+    atlas.entries.erase(atlas.entries.begin() + 4);  // step 5, layer 1
+    std::string missing = errorOf([&] { PooledMaps::fromAtlas(atlas); });
+    QVERIFY(contains(missing, "step 5, layer 1"));
+    PooledMaps::fromAtlas(atlas, 0);  // step 0 is complete
+    QVERIFY(contains(errorOf([&] { PooledMaps::fromAtlas(atlas, 3); }), "no captured step 3 (captured: 0, 5)"));
+    atlas.entries.clear();
+    QVERIFY(contains(errorOf([&] { PooledMaps::fromAtlas(atlas); }), "no captured entries"));
+  }
+
+  void thresholdKeepsFewestBlocksReachingP_data() {
+    QTest::addColumn<double>("p");
+    QTest::newRow("p=0.5") << 0.5;
+    QTest::newRow("p=0.9") << 0.9;
+    QTest::newRow("p=0.99") << 0.99;
+  }
+  void thresholdKeepsFewestBlocksReachingP() {
+    QFETCH(double, p);
+    AttentionAtlas atlas = makeAtlas("8x8x8", "linear(16)", 2, 3, {0}, 21);  // 32 blocks
+    PooledMaps maps = PooledMaps::fromAtlas(atlas);
+    std::vector<BlockMask> masks = findStrategy("threshold").build(maps, {{"p", p}});
+    QCOMPARE(int64_t(masks.size()), int64_t(6));
+    int64_t sparseRows = 0;
+    for (int64_t i = 0; i < 6; ++i) {
+      const float* map = maps.map(i / 3, i % 3);
+      for (int64_t q = 0; q < maps.nq; ++q) {
+        const float* row = map + q * maps.nk;
+        std::vector<int64_t> order = descending(row, maps.nk);
+        // Brute force: the shortest heaviest-first prefix whose mass reaches p.
+        std::set<int64_t> expected;
+        double mass = 0;
+        for (int64_t k : order) {
+          if (mass >= p) break;
+          expected.insert(k);
+          mass += row[k];
+        }
+        QVERIFY(mass >= p);
+        double withoutSmallest = mass - row[*std::min_element(expected.begin(), expected.end(),
+                                                              [row](int64_t a, int64_t b) { return row[a] < row[b]; })];
+        QVERIFY(withoutSmallest < p);
+        expected.insert(q);  // the diagonal is always kept
+        QVERIFY(keptIn(masks[i], q) == expected);
+        sparseRows += int64_t(expected.size()) < maps.nk;
+      }
+    }
+    QVERIFY(sparseRows > 0);
+  }
+
+  void topkKeepsTheKLargest_data() {
+    QTest::addColumn<int>("k");
+    QTest::newRow("k=3") << 3;
+    QTest::newRow("k=1") << 1;
+    QTest::newRow("k>nk") << 40;
+  }
+  void topkKeepsTheKLargest() {
+    QFETCH(int, k);
+    AttentionAtlas atlas = makeAtlas("8x8x8", "tiled(2,4,4)", 2, 2, {0}, 5);  // 16 blocks
+    PooledMaps maps = PooledMaps::fromAtlas(atlas);
+    std::vector<BlockMask> masks = findStrategy("topk").build(maps, {{"k", double(k)}});
+    for (int64_t i = 0; i < 4; ++i) {
+      const float* map = maps.map(i / 2, i % 2);
+      for (int64_t q = 0; q < maps.nq; ++q) {
+        std::vector<int64_t> order = descending(map + q * maps.nk, maps.nk);
+        std::set<int64_t> expected(order.begin(), order.begin() + std::min<int64_t>(k, maps.nk));
+        expected.insert(q);
+        QVERIFY(keptIn(masks[i], q) == expected);
+      }
+    }
+  }
+
+  void sinkWindowKeepsSinksAndBand() {
+    AttentionAtlas atlas = makeAtlas("8x8x8", "tiled(2,4,4)", 2, 2, {0, 1}, 9);  // 16 blocks
+    PooledMaps maps = PooledMaps::fromAtlas(atlas);
+    std::vector<BlockMask> masks = findStrategy("sink-window").build(maps, {{"sinks", 2}, {"window", 1}});
+    TokenGrid g = atlas.grid;
+    for (int64_t l = 0; l < 2; ++l)
+      for (int64_t h = 0; h < 2; ++h) {
+        // Reference: mean received mass per tile, from the natural-order sinks.
+        std::vector<double> sum(16, 0.0);
+        const float* sink = maps.sinkOf(l, h);
+        for (int64_t t = 0; t < g.videoTokens(); ++t) sum[tiledBlockOf(g, 2, 4, 4, t)] += sink[t];
+        std::vector<float> mean(16);
+        for (int64_t b = 0; b < 16; ++b) mean[b] = float(sum[b] / 32.0);
+        std::vector<int64_t> order = descending(mean.data(), 16);
+        const BlockMask& m = masks[l * 2 + h];
+        for (int64_t q = 0; q < 16; ++q)
+          for (int64_t k = 0; k < 16; ++k) {
+            bool expected = std::abs(q - k) <= 1 || k == order[0] || k == order[1];
+            QCOMPARE(m.get(q, k), expected);
+          }
+      }
+  }
+
+  void window3dMatchesDistanceCheck_data() {
+    QTest::addColumn<QString>("layout");
+    QTest::addColumn<double>("scale");
+    QTest::newRow("tiled, scale 1") << "tiled(2,4,4)" << 1.0;
+    QTest::newRow("tiled, scale 2.5") << "tiled(2,4,4)" << 2.5;
+    QTest::newRow("tiled, scale 0") << "tiled(2,4,4)" << 0.0;
+    QTest::newRow("linear rows, scale 1") << "linear(8)" << 1.0;
+    QTest::newRow("linear rows, scale 2") << "linear(8)" << 2.0;
+  }
+  void window3dMatchesDistanceCheck() {
+    QFETCH(QString, layout);
+    QFETCH(double, scale);
+    AttentionAtlas atlas = makeAtlas("8x8x8", layout.toStdString(), 1, 2, {0}, 3);
+    PooledMaps maps = PooledMaps::fromAtlas(atlas);
+    std::vector<BlockMask> masks =
+        findStrategy("window3d").build(maps, {{"frames", 1}, {"height", 2}, {"width", 2}, {"scale", scale}});
+    double hf = 1 * scale, hy = 2 * scale, hx = 2 * scale;
+    bool tiled = layout.startsWith("tiled");
+    int64_t kept = 0;
+    for (int64_t q = 0; q < maps.nq; ++q)
+      for (int64_t k = 0; k < maps.nk; ++k) {
+        bool expected;
+        if (tiled) {
+          // Brute force over every token pair of the two tiles, per axis.
+          TokenGrid g = atlas.grid;
+          double df = 1e9, dy = 1e9, dx = 1e9;
+          for (int64_t a = 0; a < g.videoTokens(); ++a) {
+            if (tiledBlockOf(g, 2, 4, 4, a) != q) continue;
+            for (int64_t b = 0; b < g.videoTokens(); ++b) {
+              if (tiledBlockOf(g, 2, 4, 4, b) != k) continue;
+              TokenCoord ca = tokenCoord(g, a), cb = tokenCoord(g, b);
+              df = std::min(df, double(std::abs(ca.f - cb.f)));
+              dy = std::min(dy, double(std::abs(ca.y - cb.y)));
+              dx = std::min(dx, double(std::abs(ca.x - cb.x)));
+            }
+          }
+          expected = df <= hf && dy <= hy && dx <= hx;
+        } else {
+          // linear(8) on width 8: block b is row (b / 8) of frame (b / 8 / 8), all x.
+          expected = std::abs(q / 8 - k / 8) <= hf && std::abs(q % 8 - k % 8) <= hy;
+        }
+        expected |= q == k;
+        for (const BlockMask& m : masks) QCOMPARE(m.get(q, k), expected);
+        kept += expected;
+      }
+    if (scale > 0) QVERIFY(kept > maps.nq && kept < maps.nq * maps.nk);
+  }
+
+  void deriveReachesTargetDensity_data() {
+    QTest::addColumn<double>("target");
+    QTest::newRow("0.1") << 0.1;
+    QTest::newRow("0.25") << 0.25;
+    QTest::newRow("0.5") << 0.5;
+  }
+  void deriveReachesTargetDensity() {
+    QFETCH(double, target);
+    AttentionAtlas atlas = makeAtlas("8x8x8", "linear(16)", 2, 3, {0, 4}, 17);  // 32 blocks
+    DeriveRequest request;
+    request.strategy = "threshold";
+    request.targetDensity = target;
+    request.denseWarmupSteps = 2;
+    request.source = "atlas.safetensors";
+    DeriveResult r = derivePlan(atlas, request);
+    QVERIFY2(std::abs(r.density - target) <= 0.05, qPrintable(QString::number(r.density)));
+    QCOMPARE(r.density, r.plan.density());
+    QVERIFY(r.params.at("p") > 0.0 && r.params.at("p") < 1.0);
+
+    // keptMass against float64: average the two steps' maps, sum the kept blocks.
+    int64_t n = 32;
+    double total = 0;
+    for (int64_t l = 0; l < 2; ++l)
+      for (int64_t h = 0; h < 3; ++h)
+        for (int64_t q = 0; q < n; ++q)
+          for (int64_t k = 0; k < n; ++k) {
+            if (!r.plan.mask(l, h).get(q, k)) continue;
+            int64_t i = (h * n + q) * n + k;
+            total += (double(atlas.entries[l].pooled[i]) + double(atlas.entries[2 + l].pooled[i])) / 2.0;
+          }
+    double expectedMass = total / double(2 * 3 * n);
+    QVERIFY(std::abs(r.keptMass - expectedMass) <= 1e-6);
+    QVERIFY(std::abs(keptMass(atlas, r.plan) - expectedMass) <= 1e-6);
+    QVERIFY(r.keptMass > target);  // attention concentrates: kept mass beats kept area
+
+    QCOMPARE(r.plan.modelId, std::string("tiny-dit"));
+    QCOMPARE(r.plan.denseWarmupSteps, 2);
+    QCOMPARE(r.plan.provenance.method, std::string("strategy"));
+    QCOMPARE(r.plan.provenance.strategy, std::string("threshold"));
+    QCOMPARE(r.plan.provenance.source, std::string("atlas.safetensors"));
+    QCOMPARE(nlohmann::json::parse(r.plan.provenance.paramsJson).at("p").get<double>(), r.params.at("p"));
+    QCOMPARE(r.plan.provenance.created.size(), size_t(20));  // 2024-05-01T12:00:00Z
+    QCOMPARE(r.plan.provenance.created.back(), 'Z');
+  }
+
+  void deriveIntegerKnobPicksClosest() {
+    AttentionAtlas atlas = makeAtlas("8x8x8", "linear(16)", 1, 2, {0}, 8);  // 32 blocks
+    PooledMaps maps = PooledMaps::fromAtlas(atlas);
+    const Strategy& topk = findStrategy("topk");
+    DeriveRequest request;
+    request.strategy = "topk";
+    request.targetDensity = 0.3;
+    DeriveResult r = derivePlan(atlas, request);
+    int64_t k = int64_t(r.params.at("k"));
+    QCOMPARE(double(k), r.params.at("k"));
+    auto densityAt = [&](int64_t kk) {
+      double sum = 0;
+      for (const BlockMask& m : topk.build(maps, {{"k", double(kk)}})) sum += m.density();
+      return sum / 2.0;
+    };
+    QCOMPARE(r.density, densityAt(k));
+    QVERIFY(std::abs(densityAt(k) - 0.3) <= std::abs(densityAt(k - 1) - 0.3));
+    QVERIFY(std::abs(densityAt(k) - 0.3) <= std::abs(densityAt(k + 1) - 0.3));
+    QCOMPARE(nlohmann::json::parse(r.plan.provenance.paramsJson).at("k").get<int64_t>(), k);
+  }
+
+  void badRequestsNameTheProblem() {
+    AttentionAtlas atlas = makeAtlas("4x8x8", "linear(32)", 1, 1, {0}, 1);
+    auto derive = [&](const std::string& strategy, StrategyParams params, std::optional<double> target) {
+      DeriveRequest request;
+      request.strategy = strategy;
+      request.params = std::move(params);
+      request.targetDensity = target;
+      return errorOf([&] { derivePlan(atlas, request); });
+    };
+    QVERIFY(contains(derive("nope", {}, {}), "unknown strategy 'nope'"));
+    std::string p = derive("threshold", {{"p", 1.5}}, {});
+    QVERIFY(contains(p, "parameter p = 1.5 is outside [0, 1]"));
+    QVERIFY(contains(derive("topk", {{"k", 0}}, {}), "parameter k = 0 is outside [1,"));
+    QVERIFY(contains(derive("topk", {{"k", 2.5}}, {}), "k must be an integer, got 2.5"));
+    QVERIFY(contains(derive("sink-window", {{"window", -1}}, {}), "parameter window = -1"));
+    QVERIFY(contains(derive("window3d", {{"scale", -0.5}}, {}), "parameter scale = -0.5"));
+    QVERIFY(contains(derive("topk", {{"q", 1}}, {}), "no parameter 'q' (its parameters: k)"));
+    QVERIFY(contains(derive("topk", {}, 0.0), "target density 0 is outside (0, 1]"));
+    QVERIFY(contains(derive("topk", {}, 1.5), "target density 1.5 is outside (0, 1]"));
+    QVERIFY(contains(derive("topk", {{"k", std::nan("")}}, {}), "parameter k = nan"));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestStrategies)
+#include "test_strategies.moc"
