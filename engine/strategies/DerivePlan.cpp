@@ -1,5 +1,5 @@
 // derivePlan: run a strategy on an atlas, moving its density knob by
-// bisection when a target density is asked for.
+// a bracketed search when a target density is asked for.
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -52,9 +52,11 @@ double densityOf(const std::vector<BlockMask>& masks) {
   return sum / double(masks.size());
 }
 
-// Densities grow with every knob, so bisect for the boundary where the target
-// is crossed and keep whichever side lands closer.
-double bisectKnob(const Strategy& s, const PooledMaps& maps, StrategyParams params, double target) {
+// Densities grow with every knob, so search for the boundary where the target
+// is crossed and keep whichever side lands closer. Every rebuild of a large
+// plan costs seconds, so steps alternate between interpolating the density
+// (fast where it is smooth) and halving the bracket (sure to converge).
+double searchKnob(const Strategy& s, const PooledMaps& maps, StrategyParams params, double target) {
   const StrategyParam& knob = *findParam(s, s.densityKnob);
   auto density = [&](double v) {
     params[knob.name] = v;
@@ -65,16 +67,18 @@ double bisectKnob(const Strategy& s, const PooledMaps& maps, StrategyParams para
   double dLo = density(lo), dHi = density(hi);
   if (dLo >= target) return lo;
   if (dHi <= target) return hi;
-  for (int i = 0; i < 30 || knob.integer; ++i) {  // invariant: dLo < target < dHi
-    if (knob.integer && hi - lo <= 1) break;
-    if (!knob.integer && dHi - dLo < 1e-4) break;  // closer than this is not worth more rebuilds
-    double mid = knob.integer ? std::floor((lo + hi) / 2) : (lo + hi) / 2;
-    double d = density(mid);
+  const double densityTolerance = 1e-3;  // finer than this is not worth more rebuilds
+  for (int i = 0; i < 60; ++i) {  // invariant: dLo < target < dHi
+    if (knob.integer ? hi - lo <= 1 : (dHi - dLo < densityTolerance || i >= 30)) break;
+    double next = i % 2 == 0 ? lo + (target - dLo) / (dHi - dLo) * (hi - lo) : (lo + hi) / 2;
+    if (knob.integer) next = std::min(hi - 1, std::max(lo + 1, std::round(next)));
+    double d = density(next);
+    if (!knob.integer && std::abs(d - target) < densityTolerance / 2) return next;
     if (d < target) {
-      lo = mid;
+      lo = next;
       dLo = d;
     } else {
-      hi = mid;
+      hi = next;
       dHi = d;
     }
   }
@@ -114,7 +118,7 @@ DeriveResult derivePlan(const AttentionAtlas& atlas, const DeriveRequest& reques
 
   PooledMaps maps = PooledMaps::fromAtlas(atlas, request.step);
   if (request.targetDensity)
-    params[strategy.densityKnob] = bisectKnob(strategy, maps, params, *request.targetDensity);
+    params[strategy.densityKnob] = searchKnob(strategy, maps, params, *request.targetDensity);
 
   DeriveResult result;
   result.params = params;

@@ -222,21 +222,33 @@ class TestStrategies : public QObject {
 
   void window3dMatchesDistanceCheck_data() {
     QTest::addColumn<QString>("layout");
+    QTest::addColumn<double>("frames");
+    QTest::addColumn<double>("height");
+    QTest::addColumn<double>("width");
     QTest::addColumn<double>("scale");
-    QTest::newRow("tiled, scale 1") << "tiled(2,4,4)" << 1.0;
-    QTest::newRow("tiled, scale 2.5") << "tiled(2,4,4)" << 2.5;
-    QTest::newRow("tiled, scale 0") << "tiled(2,4,4)" << 0.0;
-    QTest::newRow("linear rows, scale 1") << "linear(8)" << 1.0;
-    QTest::newRow("linear rows, scale 2") << "linear(8)" << 2.0;
+    QTest::newRow("tiled, defaults") << "tiled(2,4,4)" << 1.0 << 2.0 << 2.0 << 1.0;
+    QTest::newRow("tiled, scale 2.5") << "tiled(2,4,4)" << 1.0 << 2.0 << 2.0 << 2.5;
+    QTest::newRow("tiled, scale 0") << "tiled(2,4,4)" << 1.0 << 2.0 << 2.0 << 0.0;
+    // Neighbouring tiles are exactly 1 token apart: the edge case of <=.
+    QTest::newRow("tiled, gap equals half-width") << "tiled(2,4,4)" << 1.0 << 1.0 << 1.0 << 1.0;
+    QTest::newRow("tiled, x only") << "tiled(2,4,4)" << 0.0 << 0.0 << 1.0 << 1.0;
+    QTest::newRow("tiled, time only") << "tiled(2,4,4)" << 3.0 << 0.0 << 0.0 << 1.0;
+    QTest::newRow("linear rows, defaults") << "linear(8)" << 1.0 << 2.0 << 2.0 << 1.0;
+    QTest::newRow("linear rows, scale 2") << "linear(8)" << 1.0 << 2.0 << 2.0 << 2.0;
+    QTest::newRow("linear rows, x 0") << "linear(8)" << 1.0 << 1.0 << 0.0 << 1.0;
   }
   void window3dMatchesDistanceCheck() {
     QFETCH(QString, layout);
+    QFETCH(double, frames);
+    QFETCH(double, height);
+    QFETCH(double, width);
     QFETCH(double, scale);
     AttentionAtlas atlas = makeAtlas("8x8x8", layout.toStdString(), 1, 2, {0}, 3);
     PooledMaps maps = PooledMaps::fromAtlas(atlas);
-    std::vector<BlockMask> masks =
-        findStrategy("window3d").build(maps, {{"frames", 1}, {"height", 2}, {"width", 2}, {"scale", scale}});
-    double hf = 1 * scale, hy = 2 * scale, hx = 2 * scale;
+    std::vector<BlockMask> masks = findStrategy("window3d")
+                                       .build(maps, {{"frames", frames}, {"height", height}, {"width", width},
+                                                     {"scale", scale}});
+    double hf = frames * scale, hy = height * scale, hx = width * scale;
     bool tiled = layout.startsWith("tiled");
     int64_t kept = 0;
     for (int64_t q = 0; q < maps.nq; ++q)
@@ -258,14 +270,14 @@ class TestStrategies : public QObject {
           }
           expected = df <= hf && dy <= hy && dx <= hx;
         } else {
-          // linear(8) on width 8: block b is row (b / 8) of frame (b / 8 / 8), all x.
+          // linear(8) on width 8: block b is row (b % 8) of frame (b / 8), spanning all x.
           expected = std::abs(q / 8 - k / 8) <= hf && std::abs(q % 8 - k % 8) <= hy;
         }
         expected |= q == k;
         for (const BlockMask& m : masks) QCOMPARE(m.get(q, k), expected);
         kept += expected;
       }
-    if (scale > 0) QVERIFY(kept > maps.nq && kept < maps.nq * maps.nk);
+    if (scale > 0) QVERIFY(kept > maps.nq && kept < maps.nq * maps.nk);  // neither diagonal-only nor full
   }
 
   void deriveReachesTargetDensity_data() {
