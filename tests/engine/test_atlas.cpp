@@ -10,18 +10,12 @@
 #include "engine/core/Error.h"
 #include "engine/io/Safetensors.h"
 
+#include "tests/support/ErrorMessage.h"
+
 using namespace attnscope;
+using namespace attnscope::testing;
 
 namespace {
-
-QString errorOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return QString::fromStdString(e.what());
-  }
-  return {};
-}
 
 std::vector<float> randomValues(std::mt19937& rng, int64_t n) {
   std::uniform_real_distribution<float> u(0.001f, 1.0f);

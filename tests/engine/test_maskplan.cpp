@@ -13,7 +13,10 @@
 #include "engine/mask/Base64.h"
 #include "engine/mask/MaskPlan.h"
 
+#include "tests/support/ErrorMessage.h"
+
 using namespace attnscope;
+using namespace attnscope::testing;
 using nlohmann::json;
 
 namespace {
@@ -33,15 +36,6 @@ MaskPlan randomPlan(const BlockLayout& layout, unsigned seed) {
   plan.provenance.source = "runs/atlas.safetensors";
   plan.provenance.created = "2024-05-01T12:00:00Z";
   return plan;
-}
-
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 json readJson(const std::string& path) {
@@ -79,8 +73,8 @@ class TestMaskPlan : public QObject {
     std::vector<uint8_t> all(256);
     for (int i = 0; i < 256; ++i) all[i] = uint8_t(i);
     QVERIFY(base64Decode(base64Encode(all)) == all);
-    QVERIFY(contains(errorOf([] { base64Decode("Zm9*"); }), "'*' at position 3"));
-    QVERIFY(contains(errorOf([] { base64Decode("Zm9"); }), "multiple of 4"));
+    QVERIFY(contains(errorText([] { base64Decode("Zm9*"); }), "'*' at position 3"));
+    QVERIFY(contains(errorText([] { base64Decode("Zm9"); }), "multiple of 4"));
   }
 
   void roundTripIsExact_data() {
@@ -125,7 +119,7 @@ class TestMaskPlan : public QObject {
     QCOMPARE(plan.layerDensity(0), 1.0);
     QCOMPARE(plan.layerDensity(1), (0.0 + 15.0 / 16.0) / 2.0);
     QCOMPARE(plan.density(), (2.0 + 15.0 / 16.0) / 4.0);
-    QVERIFY(contains(errorOf([&] { plan.layerDensity(2); }), "layer 2"));
+    QVERIFY(contains(errorText([&] { plan.layerDensity(2); }), "layer 2"));
   }
 
   void mismatchedRunIsRefused() {
@@ -136,17 +130,17 @@ class TestMaskPlan : public QObject {
     TokenGrid grid = TokenGrid::parse("4x8x8+99");  // another text count is fine
     plan.checkCompatible("tiny-dit", grid, 3, 2);
 
-    std::string model = errorOf([&] { plan.checkCompatible("wan2.1-t2v-1.3b", grid, 3, 2); });
+    std::string model = errorText([&] { plan.checkCompatible("wan2.1-t2v-1.3b", grid, 3, 2); });
     QVERIFY(contains(model, "plan.json"));
     QVERIFY(contains(model, "'tiny-dit'"));
     QVERIFY(contains(model, "'wan2.1-t2v-1.3b'"));
-    std::string otherGrid = errorOf([&] { plan.checkCompatible("tiny-dit", TokenGrid::parse("8x8x8"), 3, 2); });
+    std::string otherGrid = errorText([&] { plan.checkCompatible("tiny-dit", TokenGrid::parse("8x8x8"), 3, 2); });
     QVERIFY(contains(otherGrid, "grid 4x8x8"));
     QVERIFY(contains(otherGrid, "grid 8x8x8"));
-    std::string layers = errorOf([&] { plan.checkCompatible("tiny-dit", grid, 5, 2); });
+    std::string layers = errorText([&] { plan.checkCompatible("tiny-dit", grid, 5, 2); });
     QVERIFY(contains(layers, "3 layers"));
     QVERIFY(contains(layers, "5 layers"));
-    std::string heads = errorOf([&] { plan.checkCompatible("tiny-dit", grid, 3, 4); });
+    std::string heads = errorText([&] { plan.checkCompatible("tiny-dit", grid, 3, 4); });
     QVERIFY(contains(heads, "2 heads"));
     QVERIFY(contains(heads, "4 heads"));
   }
@@ -193,7 +187,7 @@ class TestMaskPlan : public QObject {
     if (d == "not json") writeText(path, "{\"format\": \"attnscope.maskplan\",\n \"version\": 1,,}");
     if (d == "delete") QVERIFY(QFile::remove(QString::fromStdString(path)));
 
-    std::string message = errorOf([&] { MaskPlan::load(path); });
+    std::string message = errorText([&] { MaskPlan::load(path); });
     QVERIFY(contains(message, path));
     QVERIFY(contains(message, expected.toStdString()));
   }
@@ -202,13 +196,13 @@ class TestMaskPlan : public QObject {
     QTemporaryDir dir;
     std::string path = dir.filePath("typo.json").toStdString();
     writeText(path, "{\"format\": \"attnscope.maskplan\",\n \"version\": 1,,}");
-    QVERIFY(contains(errorOf([&] { MaskPlan::load(path); }), "byte 48"));
+    QVERIFY(contains(errorText([&] { MaskPlan::load(path); }), "byte 48"));
   }
 
   void saveIntoMissingDirectoryFails() {
     QTemporaryDir dir;
     std::string path = dir.filePath("no/such/dir/plan.json").toStdString();
-    std::string message = errorOf([&] { randomPlan(BlockLayout::linear(64), 2).save(path); });
+    std::string message = errorText([&] { randomPlan(BlockLayout::linear(64), 2).save(path); });
     QVERIFY(contains(message, "cannot write mask plan"));
     QVERIFY(contains(message, "no/such/dir/plan.json"));
   }

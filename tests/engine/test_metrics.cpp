@@ -9,18 +9,12 @@
 #include "engine/core/Error.h"
 #include "engine/metrics/VideoMetrics.h"
 
+#include "tests/support/ErrorMessage.h"
+
 using namespace attnscope;
+using namespace attnscope::testing;
 
 namespace {
-
-QString errorOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return QString::fromStdString(e.what());
-  }
-  return {};
-}
 
 std::vector<uint8_t> randomImage(std::mt19937& rng, int64_t h, int64_t w) {
   std::vector<uint8_t> img(size_t(h * w * 3));

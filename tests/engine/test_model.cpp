@@ -20,7 +20,10 @@
 #include "engine/pipeline/Pipeline.h"
 #include "engine/tensorio/TensorIO.h"
 
+#include "tests/support/ErrorMessage.h"
+
 using namespace attnscope;
+using namespace attnscope::testing;
 namespace fs = std::filesystem;
 
 namespace {
@@ -42,16 +45,6 @@ ModelConfig tinyConfig() {
   c.text.maxTokens = 8;
   c.defaults = {4, 32, 32, 3, 4.0, 3.0, 8.0};
   return c;
-}
-
-template <typename F>
-QString errorOf(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return QString::fromStdString(e.what());
-  }
-  return {};
 }
 
 // Wan block written out directly in float64 from the same parameters.

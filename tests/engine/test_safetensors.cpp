@@ -13,19 +13,12 @@
 #include "engine/core/Error.h"
 #include "engine/io/Safetensors.h"
 
+#include "tests/support/ErrorMessage.h"
+
 using namespace attnscope;
+using namespace attnscope::testing;
 
 namespace {
-
-// The message of the Error `fn` throws, or "" when it throws nothing.
-QString errorOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return QString::fromStdString(e.what());
-  }
-  return {};
-}
 
 void writeBytes(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);

@@ -13,7 +13,10 @@
 #include "engine/core/Error.h"
 #include "engine/strategies/Strategy.h"
 
+#include "tests/support/ErrorMessage.h"
+
 using namespace attnscope;
+using namespace attnscope::testing;
 
 namespace {
 
@@ -48,15 +51,6 @@ AttentionAtlas makeAtlas(const std::string& grid, const std::string& layout, int
       atlas.entries.push_back(std::move(e));
     }
   return atlas;
-}
-
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 bool contains(const std::string& text, const std::string& part) {
@@ -100,7 +94,7 @@ class TestStrategies : public QObject {
       for (const StrategyParam& p : s.params) knobDeclared |= p.name == s.densityKnob;
       QVERIFY(knobDeclared);
     }
-    std::string message = errorOf([] { findStrategy("radial-decay-v9"); });
+    std::string message = errorText([] { findStrategy("radial-decay-v9"); });
     QVERIFY(contains(message, "'radial-decay-v9'"));
     QVERIFY(contains(message, "threshold, topk, sink-window, window3d"));
   }
@@ -129,12 +123,12 @@ class TestStrategies : public QObject {
   void fromAtlasNamesWhatIsMissing() {
     AttentionAtlas atlas = makeAtlas("4x8x8", "linear(32)", 3, 2, {0, 5}, 4);
     atlas.entries.erase(atlas.entries.begin() + 4);  // step 5, layer 1
-    std::string missing = errorOf([&] { PooledMaps::fromAtlas(atlas); });
+    std::string missing = errorText([&] { PooledMaps::fromAtlas(atlas); });
     QVERIFY(contains(missing, "step 5, layer 1"));
     PooledMaps::fromAtlas(atlas, 0);  // step 0 is complete
-    QVERIFY(contains(errorOf([&] { PooledMaps::fromAtlas(atlas, 3); }), "no captured step 3 (captured: 0, 5)"));
+    QVERIFY(contains(errorText([&] { PooledMaps::fromAtlas(atlas, 3); }), "no captured step 3 (captured: 0, 5)"));
     atlas.entries.clear();
-    QVERIFY(contains(errorOf([&] { PooledMaps::fromAtlas(atlas); }), "no captured entries"));
+    QVERIFY(contains(errorText([&] { PooledMaps::fromAtlas(atlas); }), "no captured entries"));
   }
 
   void thresholdKeepsFewestBlocksReachingP_data() {
@@ -353,7 +347,7 @@ class TestStrategies : public QObject {
       request.strategy = strategy;
       request.params = std::move(params);
       request.targetDensity = target;
-      return errorOf([&] { derivePlan(atlas, request); });
+      return errorText([&] { derivePlan(atlas, request); });
     };
     QVERIFY(contains(derive("nope", {}, {}), "unknown strategy 'nope'"));
     std::string p = derive("threshold", {{"p", 1.5}}, {});

@@ -12,18 +12,12 @@
 #include "engine/io/Video.h"
 #include "engine/metrics/VideoMetrics.h"
 
+#include "tests/support/ErrorMessage.h"
+
 using namespace attnscope;
+using namespace attnscope::testing;
 
 namespace {
-
-QString errorOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return QString::fromStdString(e.what());
-  }
-  return {};
-}
 
 // Coverage of a square [x0, x0+size) x [y0, y0+size) at pixel centre (x, y),
 // ramping over `soft` pixels at its edges.
