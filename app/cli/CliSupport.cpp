@@ -10,6 +10,8 @@
 
 #include <ATen/Parallel.h>
 
+#include "engine/core/Error.h"
+
 namespace attnscope::cli {
 
 namespace fs = std::filesystem;
@@ -29,6 +31,16 @@ std::string resolveModelPath(const std::string& given, const char* argv0) {
 void setThreads(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(threads);
+}
+
+void prepareOutput(const std::string& path) {
+  if (path.empty()) return;
+  fs::path parent = fs::absolute(path).parent_path();
+  std::error_code ec;
+  fs::create_directories(parent, ec);
+  if (ec || !fs::is_directory(parent))
+    throw Error("cannot create the folder " + parent.string() + " for " + path + ": " + ec.message());
+  if (fs::is_directory(path)) throw Error(path + " is a folder; give a file name");
 }
 
 ProgressBar::ProgressBar(std::string label, bool enabled)

@@ -13,6 +13,10 @@ std::string resolveModelPath(const std::string& given, const char* argv0);
 
 void setThreads(int threads);  // <= 0: all cores
 
+// Creates the folder an output file goes into, before any long work starts;
+// throws Error naming the path when that is impossible.
+void prepareOutput(const std::string& path);
+
 // Redraws one line on stderr when it is a terminal; silent otherwise.
 class ProgressBar {
  public:

@@ -19,6 +19,8 @@ struct CompareOptions {
 };
 
 int run(const CompareOptions& o) {
+  prepareOutput(o.csv);
+  prepareOutput(o.jsonFile);
   VideoFrames a = readVideo(o.a), b = readVideo(o.b);
   VideoQuality q = compareVideos(a, b);
   nlohmann::json frames = nlohmann::json::array();

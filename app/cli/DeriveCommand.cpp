@@ -22,6 +22,7 @@ struct DeriveOptions {
 };
 
 int run(const DeriveOptions& o) {
+  prepareOutput(o.out);
   AttentionAtlas atlas = AttentionAtlas::load(o.atlas);
   DeriveRequest request;
   request.strategy = o.strategy;

@@ -41,6 +41,8 @@ BlockLayout captureLayout(const GenerateOptions& o, const TokenGrid& grid) {
 
 int run(const GenerateOptions& o, const char* argv0, bool capture) {
   setThreads(o.threads);
+  prepareOutput(o.out);
+  if (capture) prepareOutput(o.atlas);
   std::string modelPath = resolveModelPath(o.model, argv0);
   Model model = Model::load(modelPath);
 

@@ -1,0 +1,93 @@
+// AttentionOp: picks dense / capture / sparse per (step, layer), routes the
+// captured statistics into the atlas entry of (step, layer), and times
+// everything it runs.
+#include "engine/attention/AttentionOp.h"
+
+#include <algorithm>
+
+#include "engine/attention/AttentionKernels.h"
+#include "engine/core/Error.h"
+
+namespace attnscope {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+AttentionOp::AttentionOp(AttentionPlan plan, AttentionAtlas* atlas) : plan_(std::move(plan)), atlas_(atlas) {
+  if (!plan_.captureSteps.empty() && !atlas_)
+    throw Error("attention plan asks to capture " + std::to_string(plan_.captureSteps.size()) +
+                " steps but no atlas was given to receive them");
+}
+
+AttentionMode AttentionOp::modeFor(int step, int layer) const {
+  if (plan_.captureSteps.count(step)) return AttentionMode::Capture;
+  const MaskPlan* mask = plan_.mask;
+  if (!mask || !mask->appliesAt(step)) return AttentionMode::Dense;
+  if (layer < 0 || layer >= mask->layers)
+    throw Error("mask plan " + (mask->loadedFrom.empty() ? std::string("(built)") : mask->loadedFrom) + " has " +
+                std::to_string(mask->layers) + " layers; layer " + std::to_string(layer) + " has no masks");
+  for (int64_t h = 0; h < mask->heads; ++h)
+    if (!mask->mask(layer, h).full()) return AttentionMode::Sparse;
+  return AttentionMode::Dense;  // an all-keep layer is dense attention
+}
+
+AtlasEntry& AttentionOp::entryFor(int step, int layer) {
+  auto& entries = atlas_->entries;
+  auto before = [](const AtlasEntry& e, std::pair<int, int> key) {
+    return std::make_pair(e.step, e.layer) < key;
+  };
+  auto it = std::lower_bound(entries.begin(), entries.end(), std::make_pair(step, layer), before);
+  if (it != entries.end() && it->step == step && it->layer == layer) return *it;
+  AtlasEntry e;
+  e.step = step;
+  e.layer = layer;
+  return *entries.insert(it, std::move(e));
+}
+
+torch::Tensor AttentionOp::self(int layer, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+  const auto start = Clock::now();
+  torch::Tensor out;
+  switch (modeFor(step_, layer)) {
+    case AttentionMode::Dense:
+      out = denseAttention(q, k, v);
+      break;
+    case AttentionMode::Capture: {
+      if (atlas_->heads == 0) atlas_->heads = q.size(1);
+      out = captureAttention(q, k, v, plan_.grid, plan_.captureLayout, plan_.captureBatch, entryFor(step_, layer));
+      break;
+    }
+    case AttentionMode::Sparse: {
+      const MaskPlan& mask = *plan_.mask;
+      if (mask.heads != q.size(1))
+        throw Error("mask plan " + (mask.loadedFrom.empty() ? std::string("(built)") : mask.loadedFrom) +
+                    " has masks for " + std::to_string(mask.heads) + " heads but the model has " +
+                    std::to_string(q.size(1)));
+      std::vector<const BlockMask*> heads;
+      for (int64_t h = 0; h < mask.heads; ++h) heads.push_back(&mask.mask(layer, h));
+      out = sparseAttention(q, k, v, plan_.grid, mask.layout, heads);
+      break;
+    }
+  }
+  seconds_ += secondsSince(start);
+  return out;
+}
+
+torch::Tensor AttentionOp::cross(int layer, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+  const auto start = Clock::now();
+  torch::Tensor out;
+  if (atlas_ && plan_.captureSteps.count(step_))
+    out = crossAttention(q, k, v, &entryFor(step_, layer).cross, plan_.captureBatch);
+  else
+    out = crossAttention(q, k, v);
+  seconds_ += secondsSince(start);
+  return out;
+}
+
+}  // namespace attnscope
