@@ -45,7 +45,7 @@ demo() {
   "$cli" generate --model "$model" --prompt "$prompt" --seed 7 --out "$out/dense.mp4"
   "$cli" capture --model "$model" --prompt "$prompt" --seed 7 --capture-steps 10 \
     --block 64 --layout tiled --export-atlas "$out/atlas.safetensors" --out "$out/capture.mp4"
-  "$cli" derive --atlas "$out/atlas.safetensors" --strategy threshold --p 0.9 \
+  "$cli" derive --atlas "$out/atlas.safetensors" --strategy threshold \
     --target-density 0.25 --out "$out/plan.json"
   "$cli" generate --model "$model" --prompt "$prompt" --seed 7 --mask "$out/plan.json" --out "$out/sparse.mp4"
   "$cli" compare "$out/dense.mp4" "$out/sparse.mp4" --csv "$out/compare.csv"

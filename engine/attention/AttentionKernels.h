@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "engine/atlas/AttentionAtlas.h"
+#include "engine/attention/AttentionWorkspace.h"
 #include "engine/core/BlockLayout.h"
 #include "engine/core/TokenGrid.h"
 #include "engine/mask/BlockMask.h"
@@ -35,5 +36,16 @@ torch::Tensor sparseAttention(const torch::Tensor& q, const torch::Tensor& k, co
 // is given, writes the [H, N, T] probabilities of batch element captureBatch.
 torch::Tensor crossAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                              std::vector<float>* cross = nullptr, int64_t captureBatch = 0);
+
+// The same kernels keeping their scratch memory in `workspace` between calls
+// (what AttentionOp uses); the overloads above use a temporary one.
+torch::Tensor denseAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                             int64_t queryChunk, AttentionWorkspace& workspace);
+torch::Tensor captureAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                               const TokenGrid& grid, const BlockLayout& layout, int64_t captureBatch,
+                               AtlasEntry& out, AttentionWorkspace& workspace);
+torch::Tensor sparseAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                              const TokenGrid& grid, const BlockLayout& layout,
+                              const std::vector<const BlockMask*>& headMasks, AttentionWorkspace& workspace);
 
 }  // namespace attnscope

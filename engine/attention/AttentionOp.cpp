@@ -4,6 +4,8 @@
 #include "engine/attention/AttentionOp.h"
 
 #include <algorithm>
+#include <string>
+#include <utility>
 
 #include "engine/attention/AttentionKernels.h"
 #include "engine/core/Error.h"
@@ -14,8 +16,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Query rows per dense task: a [256, N] score buffer per thread.
+constexpr int64_t kDenseQueryChunk = 256;
+
 double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string planName(const MaskPlan& plan) {
+  return "mask plan " + (plan.loadedFrom.empty() ? std::string("(built in memory)") : plan.loadedFrom);
 }
 
 }  // namespace
@@ -31,8 +40,8 @@ AttentionMode AttentionOp::modeFor(int step, int layer) const {
   const MaskPlan* mask = plan_.mask;
   if (!mask || !mask->appliesAt(step)) return AttentionMode::Dense;
   if (layer < 0 || layer >= mask->layers)
-    throw Error("mask plan " + (mask->loadedFrom.empty() ? std::string("(built)") : mask->loadedFrom) + " has " +
-                std::to_string(mask->layers) + " layers; layer " + std::to_string(layer) + " has no masks");
+    throw Error(planName(*mask) + " has " + std::to_string(mask->layers) + " layers; layer " +
+                std::to_string(layer) + " has no masks");
   for (int64_t h = 0; h < mask->heads; ++h)
     if (!mask->mask(layer, h).full()) return AttentionMode::Sparse;
   return AttentionMode::Dense;  // an all-keep layer is dense attention
@@ -56,22 +65,22 @@ torch::Tensor AttentionOp::self(int layer, const torch::Tensor& q, const torch::
   torch::Tensor out;
   switch (modeFor(step_, layer)) {
     case AttentionMode::Dense:
-      out = denseAttention(q, k, v);
+      out = denseAttention(q, k, v, kDenseQueryChunk, workspace_);
       break;
     case AttentionMode::Capture: {
       if (atlas_->heads == 0) atlas_->heads = q.size(1);
-      out = captureAttention(q, k, v, plan_.grid, plan_.captureLayout, plan_.captureBatch, entryFor(step_, layer));
+      out = captureAttention(q, k, v, plan_.grid, plan_.captureLayout, plan_.captureBatch, entryFor(step_, layer),
+                             workspace_);
       break;
     }
     case AttentionMode::Sparse: {
       const MaskPlan& mask = *plan_.mask;
       if (mask.heads != q.size(1))
-        throw Error("mask plan " + (mask.loadedFrom.empty() ? std::string("(built)") : mask.loadedFrom) +
-                    " has masks for " + std::to_string(mask.heads) + " heads but the model has " +
+        throw Error(planName(mask) + " has masks for " + std::to_string(mask.heads) + " heads but the model has " +
                     std::to_string(q.size(1)));
       std::vector<const BlockMask*> heads;
       for (int64_t h = 0; h < mask.heads; ++h) heads.push_back(&mask.mask(layer, h));
-      out = sparseAttention(q, k, v, plan_.grid, mask.layout, heads);
+      out = sparseAttention(q, k, v, plan_.grid, mask.layout, heads, workspace_);
       break;
     }
   }

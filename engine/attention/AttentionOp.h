@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include "engine/atlas/AttentionAtlas.h"
+#include "engine/attention/AttentionWorkspace.h"
 #include "engine/mask/MaskPlan.h"
 
 namespace attnscope {
@@ -46,6 +47,7 @@ class AttentionOp {
   AttentionAtlas* atlas_;
   int step_ = 0;
   double seconds_ = 0;
+  AttentionWorkspace workspace_;  // kernels' scratch memory, kept between calls
 };
 
 }  // namespace attnscope

@@ -1,6 +1,6 @@
 #include "engine/attention/AttentionSupport.h"
 
-#include <ATen/Parallel.h>
+#include <ATen/TensorIterator.h>
 
 #include "engine/core/Error.h"
 
@@ -48,25 +48,64 @@ void checkGrid(const char* op, const TokenGrid& grid, const BlockLayout& layout,
   layout.validate(grid);
 }
 
-TokenOrder::TokenOrder(const TokenGrid& grid, const BlockLayout& layout) {
-  std::vector<int64_t> order = layout.permutation(grid);
-  if (order.empty()) return;
-  toLayout_ = torch::tensor(order, torch::kInt64);
-  toNatural_ = torch::empty_like(toLayout_);
-  toNatural_.index_copy_(0, toLayout_, torch::arange(static_cast<int64_t>(order.size()), torch::kInt64));
+void runWorkers(int64_t workers, const std::function<void(int64_t)>& body) {
+  if (workers <= 1) {
+    body(0);
+    return;
+  }
+  // A TensorIterator over the worker ids: LibTorch's own parallel loop hands
+  // each thread a share of them (grain 1: one id each when threads suffice).
+  auto ids = torch::arange(workers, torch::kInt64);
+  auto iter = at::TensorIteratorConfig().add_output(ids).resize_outputs(false).check_all_same_dtype(false).build();
+  iter.for_each(
+      [&](char** data, const int64_t* strides, int64_t size0, int64_t size1) {
+        for (int64_t j = 0; j < size1; ++j)
+          for (int64_t i = 0; i < size0; ++i)
+            body(*reinterpret_cast<const int64_t*>(data[0] + i * strides[0] + j * strides[1]));
+      },
+      1);
 }
 
-torch::Tensor TokenOrder::toLayout(const torch::Tensor& t, int64_t dim) const {
-  return identity() ? t.contiguous() : t.index_select(dim, toLayout_);
+TokenOrder::TokenOrder(const TokenGrid& grid, const BlockLayout& layout) : grid_(grid), layout_(layout) {
+  if (layout.kind() != BlockLayout::Kind::Tiled) return;
+  layout.validate(grid);
+  tiled_ = true;
+  tf_ = layout.tileFrames();
+  ty_ = layout.tileHeight();
+  tx_ = layout.tileWidth();
+  tilesF_ = grid.frames / tf_;
+  tilesY_ = grid.height / ty_;
+  tilesX_ = grid.width / tx_;
+}
+
+torch::Tensor TokenOrder::split(const torch::Tensor& t, int64_t dim, bool layoutOrder) const {
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < dim; ++i) outer *= t.size(i);
+  for (int64_t i = dim + 1; i < t.dim(); ++i) inner *= t.size(i);
+  // Natural order is (tileF, f, tileY, y, tileX, x); layout order is
+  // (tileF, tileY, tileX, f, y, x).
+  if (layoutOrder) return t.view({outer, tilesF_, tilesY_, tilesX_, tf_, ty_, tx_, inner});
+  return t.view({outer, tilesF_, tf_, tilesY_, ty_, tilesX_, tx_, inner});
+}
+
+void TokenOrder::toLayout(const torch::Tensor& t, int64_t dim, torch::Tensor& out) const {
+  if (!tiled_) {
+    out.copy_(t);
+    return;
+  }
+  split(out, dim, true).copy_(split(t.contiguous(), dim, false).permute({0, 1, 3, 5, 2, 4, 6, 7}));
 }
 
 torch::Tensor TokenOrder::toNatural(const torch::Tensor& t, int64_t dim) const {
-  return identity() ? t.contiguous() : t.index_select(dim, toNatural_);
+  if (!tiled_) return t.contiguous();
+  return split(t.contiguous(), dim, true).permute({0, 1, 4, 2, 5, 3, 6, 7}).contiguous().view(t.sizes());
 }
 
-void forEachTask(int64_t count, const std::function<void(int64_t, int64_t)>& body) {
-  if (count <= 0) return;
-  at::parallel_for(0, count, 1, body);
+std::vector<int64_t> TokenOrder::layoutPositions() const {
+  if (!tiled_) return {};
+  std::vector<int64_t> order = layout_.permutation(grid_), position(order.size());
+  for (size_t p = 0; p < order.size(); ++p) position[static_cast<size_t>(order[p])] = static_cast<int64_t>(p);
+  return position;
 }
 
 }  // namespace attention_detail

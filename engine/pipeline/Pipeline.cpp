@@ -44,7 +44,9 @@ TokenGrid tokenGridFor(const Model& model, const GenerationRequest& r) {
 }
 
 GenerationResult generate(const Model& model, const GenerationRequest& request, const RunOptions& options) {
-  torch::InferenceMode inference;
+  // NoGrad rather than InferenceMode: attention workers run on other threads,
+  // where an inference-mode guard would not hold.
+  torch::NoGradGuard noGrad;
   auto start = Clock::now();
   GenerationResult result;
   result.request = resolveRequest(model, request);
