@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "engine/attention/AttentionKernels.h"
+#include "engine/attention/AttentionSupport.h"
 #include "engine/core/Error.h"
 
 namespace attnscope {
@@ -15,9 +16,6 @@ namespace attnscope {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Query rows per dense task: a [256, N] score buffer per thread.
-constexpr int64_t kDenseQueryChunk = 256;
 
 double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -65,7 +63,8 @@ torch::Tensor AttentionOp::self(int layer, const torch::Tensor& q, const torch::
   torch::Tensor out;
   switch (modeFor(step_, layer)) {
     case AttentionMode::Dense:
-      out = denseAttention(q, k, v, kDenseQueryChunk, workspace_);
+      // The chunk capture uses too, so captured steps compute the same bits.
+      out = denseAttention(q, k, v, attention_detail::kRowsPerTask, workspace_);
       break;
     case AttentionMode::Capture: {
       if (atlas_->heads == 0) atlas_->heads = q.size(1);

@@ -66,46 +66,49 @@ void runWorkers(int64_t workers, const std::function<void(int64_t)>& body) {
       1);
 }
 
-TokenOrder::TokenOrder(const TokenGrid& grid, const BlockLayout& layout) : grid_(grid), layout_(layout) {
-  if (layout.kind() != BlockLayout::Kind::Tiled) return;
+TokenBlocks::TokenBlocks(const TokenGrid& grid, const BlockLayout& layout) : grid_(grid), layout_(layout) {
   layout.validate(grid);
-  tiled_ = true;
-  tf_ = layout.tileFrames();
-  ty_ = layout.tileHeight();
-  tx_ = layout.tileWidth();
-  tilesF_ = grid.frames / tf_;
-  tilesY_ = grid.height / ty_;
-  tilesX_ = grid.width / tx_;
 }
 
-torch::Tensor TokenOrder::split(const torch::Tensor& t, int64_t dim, bool layoutOrder) const {
-  int64_t outer = 1, inner = 1;
-  for (int64_t i = 0; i < dim; ++i) outer *= t.size(i);
-  for (int64_t i = dim + 1; i < t.dim(); ++i) inner *= t.size(i);
-  // Natural order is (tileF, f, tileY, y, tileX, x); layout order is
-  // (tileF, tileY, tileX, f, y, x).
-  if (layoutOrder) return t.view({outer, tilesF_, tilesY_, tilesX_, tf_, ty_, tx_, inner});
-  return t.view({outer, tilesF_, tf_, tilesY_, ty_, tilesX_, tx_, inner});
-}
-
-void TokenOrder::toLayout(const torch::Tensor& t, int64_t dim, torch::Tensor& out) const {
-  if (!tiled_) {
-    out.copy_(t);
-    return;
-  }
-  split(out, dim, true).copy_(split(t.contiguous(), dim, false).permute({0, 1, 3, 5, 2, 4, 6, 7}));
-}
-
-torch::Tensor TokenOrder::toNatural(const torch::Tensor& t, int64_t dim) const {
-  if (!tiled_) return t.contiguous();
-  return split(t.contiguous(), dim, true).permute({0, 1, 4, 2, 5, 3, 6, 7}).contiguous().view(t.sizes());
-}
-
-std::vector<int64_t> TokenOrder::layoutPositions() const {
-  if (!tiled_) return {};
-  std::vector<int64_t> order = layout_.permutation(grid_), position(order.size());
-  for (size_t p = 0; p < order.size(); ++p) position[static_cast<size_t>(order[p])] = static_cast<int64_t>(p);
+std::vector<int64_t> TokenBlocks::layoutPositions() const {
+  std::vector<int64_t> order = layout_.permutation(grid_), position(static_cast<size_t>(grid_.videoTokens()));
+  for (size_t p = 0; p < position.size(); ++p) position[order.empty() ? p : static_cast<size_t>(order[p])] = int64_t(p);
   return position;
+}
+
+namespace {
+
+// t viewed as [outer, n, inner], summed over n by adding its n slices: much
+// faster than a strided multi-axis reduction when n and inner are small.
+torch::Tensor sumMiddle(const torch::Tensor& t, int64_t outer, int64_t n, int64_t inner) {
+  auto v = t.reshape({outer, n, inner});
+  if (n == 1) return v.select(1, 0);
+  auto sum = v.select(1, 0) + v.select(1, 1);
+  for (int64_t i = 2; i < n; ++i) sum.add_(v.select(1, i));
+  return sum;
+}
+
+}  // namespace
+
+torch::Tensor TokenBlocks::blockSums(const torch::Tensor& t) const {
+  std::vector<int64_t> shape(t.sizes().begin(), t.sizes().end());
+  const int64_t n = shape.back(), rows = t.numel() / n;
+  if (layout_.kind() == BlockLayout::Kind::Tiled) {
+    // Natural order is (tileF, f, tileY, y, tileX, x): sum x, then y, then f.
+    const int64_t tf = layout_.tileFrames(), ty = layout_.tileHeight(), tx = layout_.tileWidth();
+    const int64_t tilesF = grid_.frames / tf, tilesY = grid_.height / ty, tilesX = grid_.width / tx;
+    auto sums = sumMiddle(t, rows * tilesF * tf * tilesY * ty * tilesX, tx, 1);
+    sums = sumMiddle(sums, rows * tilesF * tf * tilesY, ty, tilesX);
+    sums = sumMiddle(sums, rows * tilesF, tf, tilesY * tilesX);
+    shape.back() = tilesF * tilesY * tilesX;
+    return sums.reshape(shape);
+  }
+  const int64_t block = layout_.blockSize(), full = n / block, rest = n - full * block;
+  auto flat = t.reshape({rows, n});
+  auto sums = flat.narrow(1, 0, full * block).reshape({rows, full, block}).sum(2);
+  if (rest > 0) sums = torch::cat({sums, flat.narrow(1, full * block, rest).sum(1, true)}, 1);
+  shape.back() = sums.size(1);
+  return sums.reshape(shape);
 }
 
 }  // namespace attention_detail

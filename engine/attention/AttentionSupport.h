@@ -1,7 +1,7 @@
 #pragma once
 // Private helpers shared by the CPU attention kernels: input checks, the
-// softmax scale, workspace slots, moving tokens between natural and layout
-// order, and the work split over threads. Not part of the engine's contract.
+// softmax scale, workspace slots, tokens versus layout blocks, and the work
+// split over threads. Not part of the engine's contract.
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -28,12 +28,13 @@ void checkGrid(const char* op, const TokenGrid& grid, const BlockLayout& layout,
 
 inline double softmaxScale(int64_t headDim) { return 1.0 / std::sqrt(static_cast<double>(headDim)); }
 
-// Rows of queries one dense or capture task handles: its [rows, N] score
-// buffer stays within a core's cache at the default sizes.
+// Rows of queries one dense or capture task handles (its [rows, N] score
+// buffer per thread). Dense and capture use the same, so that a captured
+// step's output has the same bits as a dense one.
 constexpr int64_t kRowsPerTask = 256;
 
 // Workspace buffers. Shared ones first; then kWorkerSlots per worker thread.
-enum Slot : size_t { kSlotQ, kSlotK, kSlotV, kSlotResult, kSlotItems, kSharedSlots };
+enum Slot : size_t { kSlotItems, kSharedSlots };
 constexpr size_t kWorkerSlots = 4;
 inline size_t workerSlot(int64_t worker, size_t i) { return kSharedSlots + size_t(worker) * kWorkerSlots + i; }
 
@@ -60,28 +61,20 @@ void forEachTask(int64_t count, MakeWorker&& makeWorker) {
   });
 }
 
-// Token order of a layout: identity for linear, tile-major for tiled (the
-// order of BlockLayout::permutation). Tiled reordering is a reshape plus one
-// strided copy, much cheaper than gathering token rows by index.
-class TokenOrder {
+// A layout's blocks seen from natural token order: where each token sits in
+// layout order, and sums of a token axis per block, without reordering the
+// tokens themselves.
+class TokenBlocks {
  public:
-  TokenOrder(const TokenGrid& grid, const BlockLayout& layout);
-  bool identity() const { return !tiled_; }
-  // Natural -> layout order along `dim` of t, written into `out` (same shape).
-  void toLayout(const torch::Tensor& t, int64_t dim, torch::Tensor& out) const;
-  // Layout -> natural order along `dim` (a new contiguous tensor).
-  torch::Tensor toNatural(const torch::Tensor& t, int64_t dim) const;
-  // position[i] = layout position of natural token i (empty for identity).
+  TokenBlocks(const TokenGrid& grid, const BlockLayout& layout);
+  // position[i] = layout position of natural token i; its block is position / blockSize.
   std::vector<int64_t> layoutPositions() const;
+  // Sums t's last axis (N tokens, natural order) per layout block: [..., nb].
+  torch::Tensor blockSums(const torch::Tensor& t) const;
 
  private:
-  // Views t's token axis as the 6 grid/tile axes, between outer and inner.
-  torch::Tensor split(const torch::Tensor& t, int64_t dim, bool layoutOrder) const;
-
   TokenGrid grid_;
   BlockLayout layout_;
-  bool tiled_ = false;
-  int64_t tilesF_ = 0, tilesY_ = 0, tilesX_ = 0, tf_ = 0, ty_ = 0, tx_ = 0;
 };
 
 }  // namespace attention_detail

@@ -1,7 +1,8 @@
-// Capture: dense attention in layout order whose tasks for the captured batch
-// element also reduce their exact probabilities, chunk by chunk, to the
-// block-pooled map, per-key received mass and per-query entropy. Chunks are
-// whole q-blocks, so pooling is a reshape and a sum.
+// Capture: dense attention, computed exactly as denseAttention computes it
+// (same chunks, same calls, so the output is bit-identical), whose tasks for
+// the captured batch element also reduce the chunk's probabilities to the
+// block-pooled map, per-key received mass and per-query entropy. Work stays in
+// natural token order; pooling sums tokens per layout block.
 #include <ATen/ATen.h>
 
 #include "engine/attention/AttentionKernels.h"
@@ -14,23 +15,10 @@ using namespace attention_detail;
 
 namespace {
 
-// Segments the captured element's chunks of one head are split into.
-constexpr int64_t kSinkSegments = 4;
-
-// probs: [rows, N] in layout order, rows starting at a block boundary.
-// Returns [ceil(rows / block), nb]: each q-block's mean mass per k-block,
-// averaged over the tokens actually present (short last blocks included).
-torch::Tensor poolRows(const torch::Tensor& probs, int64_t block, int64_t nb) {
-  const int64_t rows = probs.size(0), N = probs.size(1);
-  const int64_t fullK = N / block, tailK = N - fullK * block;
-  torch::Tensor perKey = probs.narrow(1, 0, fullK * block).view({rows, fullK, block}).sum(2);
-  if (tailK > 0) perKey = torch::cat({perKey, probs.narrow(1, fullK * block, tailK).sum(1, true)}, 1);
-  const int64_t fullQ = rows / block, tailQ = rows - fullQ * block;
-  torch::Tensor pooled = perKey.narrow(0, 0, fullQ * block).view({fullQ, block, nb}).sum(1).div_(double(block));
-  if (tailQ > 0)
-    pooled = torch::cat({pooled, perKey.narrow(0, fullQ * block, tailQ).sum(0, true).div_(double(tailQ))}, 0);
-  return pooled;
-}
+// Segments the captured element's chunks of one head are split into: each
+// sums its share in order, so results have the same bits whatever the
+// thread count, with memory bounded by a constant number of partial sums.
+constexpr int64_t kSegments = 4;
 
 std::vector<float> toVector(const torch::Tensor& t) {
   auto c = t.contiguous();
@@ -51,29 +39,25 @@ torch::Tensor captureAttention(const torch::Tensor& q, const torch::Tensor& k, c
                 std::to_string(B));
   torch::NoGradGuard noGrad;
   const double scale = softmaxScale(D);
-  const TokenOrder order(grid, layout);
-  auto inLayout = [&](const torch::Tensor& t, Slot slot) {
-    if (order.identity()) return t.contiguous().view({B * H, N, D});
-    auto buffer = workspace.get(slot, {B, H, N, D});
-    order.toLayout(t, 2, buffer);
-    return buffer.view({B * H, N, D});
-  };
-  auto q3 = inLayout(q, kSlotQ), k3 = inLayout(k, kSlotK), v3 = inLayout(v, kSlotV);
-  // Linear layouts write the caller's result directly; tiled ones reorder it last.
-  auto result = order.identity() ? torch::empty({B * H, N, D}, q.options()) : workspace.get(kSlotResult, {B * H, N, D});
+  auto q3 = q.contiguous().view({B * H, N, D});
+  auto k3 = k.contiguous().view({B * H, N, D});
+  auto v3 = v.contiguous().view({B * H, N, D});
+  auto result = torch::empty({B * H, N, D}, q.options());
 
-  const int64_t block = layout.blockSize(), nb = layout.numBlocks(grid);
-  const int64_t chunk = std::min(N, block * std::max<int64_t>(1, kRowsPerTask / block));
-  const int64_t chunks = (N + chunk - 1) / chunk;
-  // The captured batch element's chunks run in a fixed number of segments per
-  // head, each summing its sink columns in order: bounded memory, and the same
-  // bits whatever the thread count. The other batch elements' chunks are
-  // separate tasks, run after the (larger) segments.
-  const int64_t segments = std::min(kSinkSegments, chunks);
+  const TokenBlocks blocks(grid, layout);
+  const int64_t nb = layout.numBlocks(grid);
+  std::vector<int64_t> queryBlock = blocks.layoutPositions();  // natural token -> its layout block
+  for (int64_t& p : queryBlock) p /= layout.blockSize();
+  auto queryBlocks = torch::from_blob(queryBlock.data(), {N}, torch::kInt64);
+
+  const int64_t chunk = std::min(kRowsPerTask, N), chunks = (N + chunk - 1) / chunk;
+  // The captured element's chunks run as (head, segment) tasks, the larger
+  // ones, first; the other elements' chunks follow as tasks of their own.
+  const int64_t segments = std::min(kSegments, chunks);
   const int64_t captureTasks = H * segments, tasks = captureTasks + (B - 1) * H * chunks;
-  auto pooled = torch::empty({H, nb, nb}, q.options());
-  auto entropy = torch::empty({H, N}, q.options());                // layout order
-  auto sinkParts = torch::zeros({segments, H, N}, q.options());  // column sums per segment
+  auto pooledParts = torch::zeros({segments, H, nb, nb}, q.options());  // q-block sums of k-block mass
+  auto sinkParts = torch::zeros({segments, H, N}, q.options());         // column sums
+  auto entropy = torch::empty({H, N}, q.options());
 
   std::vector<torch::Tensor> scoreBuffers, probBuffers;
   for (int64_t w = 0; w < taskWorkers(tasks); ++w) {
@@ -82,7 +66,7 @@ torch::Tensor captureAttention(const torch::Tensor& q, const torch::Tensor& k, c
   }
   forEachTask(tasks, [&](int64_t worker) {
     auto scores = scoreBuffers[worker], probs = probBuffers[worker];
-    // Scores of chunk c of (batch*head) bh: [rows, N], scaled.
+    // Scaled scores of chunk c of (batch*head) bh, as denseAttention makes them.
     auto scoresOf = [&, scores](int64_t bh, int64_t c) {
       const int64_t q0 = c * chunk, rows = std::min(chunk, N - q0);
       auto s = scores.narrow(0, 0, rows);
@@ -101,31 +85,34 @@ torch::Tensor captureAttention(const torch::Tensor& q, const torch::Tensor& k, c
       }
       const int64_t h = t / segments, segment = t % segments, bh = captureBatch * H + h;
       auto sink = sinkParts[segment][h];
+      auto pooled = pooledParts[segment][h];
       for (int64_t c = segment * chunks / segments; c < (segment + 1) * chunks / segments; ++c) {
         auto s = scoresOf(bh, c);
         const int64_t q0 = c * chunk, rows = s.size(0);
-        // Exact softmax by hand to keep log Z: with s' = s - max and
-        // Z = sum e^s', entropy = log Z - sum(e^s' * s') / Z.
         auto p = probs.narrow(0, 0, rows);
-        s.sub_(at::amax(s, {1}, true));
-        at::exp_out(p, s);
-        auto z = p.sum(1, true);
-        auto weighted = s.mul_(p).sum(1, true);
-        entropy[h].narrow(0, q0, rows).copy_((z.log() - weighted / z).squeeze(1));
-        p.div_(z);
+        at::_softmax_out(p, s, 1, false);
         auto o = result[bh].narrow(0, q0, rows);
         at::mm_out(o, p, v3[bh]);
+        // log p = s - max s - log Z, and the largest p is 1 / Z, so the
+        // entropy -sum p log p = max s - log(max p) - sum p s needs no
+        // second exponential.
+        auto maxScore = at::amax(s, {1});
+        auto maxP = at::amax(p, {1});
+        auto weighted = s.mul_(p).sum(1);
+        entropy[h].narrow(0, q0, rows).copy_(maxScore.sub_(maxP.log_()).sub_(weighted));
         sink.add_(p.sum(0));
-        pooled[h].narrow(0, q0 / block, (rows + block - 1) / block).copy_(poolRows(p, block, nb));
+        pooled.index_add_(0, queryBlocks.narrow(0, q0, rows), blocks.blockSums(p));
       }
     };
   });
 
-  auto sink = sinkParts.sum(0).div_(double(N));
+  std::vector<double> tokensPerBlock;
+  for (int64_t b = 0; b < nb; ++b) tokensPerBlock.push_back(double(layout.blockTokens(grid, b)));
+  auto pooled = pooledParts.sum(0).div_(torch::tensor(tokensPerBlock, q.options()).view({1, nb, 1}));
   out.pooled = toVector(pooled);
-  out.sink = toVector(order.toNatural(sink, 1));
-  out.entropy = toVector(order.toNatural(entropy, 1));
-  return order.toNatural(result.view({B, H, N, D}), 2);
+  out.sink = toVector(sinkParts.sum(0).div_(double(N)));
+  out.entropy = toVector(entropy);
+  return result.view({B, H, N, D});
 }
 
 torch::Tensor captureAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,

@@ -1,5 +1,6 @@
 // Video -> text attention. T is small (tens of tokens), so the whole
-// [B*H, N, T] score tensor is cheap and one bmm / softmax / bmm suffices.
+// [B*H, N, T] probability tensor is cheap; one task per (batch, head) runs
+// scores / softmax / values side by side on the thread pool.
 #include <ATen/ATen.h>
 
 #include "engine/attention/AttentionKernels.h"
@@ -23,13 +24,22 @@ torch::Tensor crossAttention(const torch::Tensor& q, const torch::Tensor& k, con
   auto k3 = k.contiguous().view({B * H, T, D});
   auto v3 = v.contiguous().view({B * H, T, D});
   auto probs = torch::empty({B * H, N, T}, q.options());
-  at::baddbmm_out(probs, probs, q3, k3.transpose(1, 2), 0, softmaxScale(D));
-  at::_softmax_out(probs, probs, 2, false);
+  auto out = torch::empty({B * H, N, D}, q.options());
+  const double scale = softmaxScale(D);
+  forEachTask(B * H, [&](int64_t) {
+    return [&](int64_t bh) {
+      auto p = probs[bh];
+      at::addmm_out(p, p, q3[bh], k3[bh].t(), 0, scale);
+      at::_softmax_out(p, p, 1, false);
+      auto o = out[bh];
+      at::mm_out(o, p, v3[bh]);
+    };
+  });
   if (cross) {
     auto mine = probs.narrow(0, captureBatch * H, H).contiguous();  // [H, N, T]
     cross->assign(mine.data_ptr<float>(), mine.data_ptr<float>() + mine.numel());
   }
-  return at::bmm(probs, v3).view({B, H, N, D});
+  return out.view({B, H, N, D});
 }
 
 }  // namespace attnscope
