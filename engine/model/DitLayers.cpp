@@ -39,7 +39,7 @@ torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) {
   return fc2(torch::gelu(fc1(x), "tanh"));
 }
 
-SelfAttentionImpl::SelfAttentionImpl(int64_t dim, int64_t heads, double eps) : heads(heads) {
+AttentionProjections::AttentionProjections(int64_t dim, int64_t heads, double eps) : heads(heads) {
   q = register_module("q", torch::nn::Linear(dim, dim));
   k = register_module("k", torch::nn::Linear(dim, dim));
   v = register_module("v", torch::nn::Linear(dim, dim));
@@ -55,15 +55,6 @@ torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const RopeTable
   auto kh = applyRope(normK(k(x)).view({B, N, heads, C / heads}), rope).transpose(1, 2).contiguous();
   auto vh = splitHeads(v(x), heads);
   return o(mergeHeads(op.self(layer, qh, kh, vh)));
-}
-
-CrossAttentionImpl::CrossAttentionImpl(int64_t dim, int64_t heads, double eps) : heads(heads) {
-  q = register_module("q", torch::nn::Linear(dim, dim));
-  k = register_module("k", torch::nn::Linear(dim, dim));
-  v = register_module("v", torch::nn::Linear(dim, dim));
-  o = register_module("o", torch::nn::Linear(dim, dim));
-  normQ = register_module("norm_q", RmsNorm(dim, eps));
-  normK = register_module("norm_k", RmsNorm(dim, eps));
 }
 
 torch::Tensor CrossAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& context, AttentionOp& op,

@@ -25,23 +25,25 @@ struct FeedForwardImpl : torch::nn::Module {
 };
 TORCH_MODULE(FeedForward);
 
-struct SelfAttentionImpl : torch::nn::Module {
-  SelfAttentionImpl(int64_t dim, int64_t heads, double eps);
-  // x: [B, N, C] -> [B, N, C]
-  torch::Tensor forward(const torch::Tensor& x, const RopeTables& rope, AttentionOp& op, int layer);
+// The q/k/v/o projections and q/k RMS norms both attention layers share.
+struct AttentionProjections : torch::nn::Module {
+  AttentionProjections(int64_t dim, int64_t heads, double eps);
   int64_t heads;
   torch::nn::Linear q{nullptr}, k{nullptr}, v{nullptr}, o{nullptr};
   RmsNorm normQ{nullptr}, normK{nullptr};
 };
+
+struct SelfAttentionImpl : AttentionProjections {
+  using AttentionProjections::AttentionProjections;
+  // x: [B, N, C] -> [B, N, C]
+  torch::Tensor forward(const torch::Tensor& x, const RopeTables& rope, AttentionOp& op, int layer);
+};
 TORCH_MODULE(SelfAttention);
 
-struct CrossAttentionImpl : torch::nn::Module {
-  CrossAttentionImpl(int64_t dim, int64_t heads, double eps);
+struct CrossAttentionImpl : AttentionProjections {
+  using AttentionProjections::AttentionProjections;
   // x: [B, N, C], context: [B, T, C] -> [B, N, C]
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& context, AttentionOp& op, int layer);
-  int64_t heads;
-  torch::nn::Linear q{nullptr}, k{nullptr}, v{nullptr}, o{nullptr};
-  RmsNorm normQ{nullptr}, normK{nullptr};
 };
 TORCH_MODULE(CrossAttention);
 
