@@ -13,5 +13,6 @@ Runner addGenerateCommand(CLI::App& app, const char* argv0, bool capture);
 Runner addDeriveCommand(CLI::App& app);
 Runner addCompareCommand(CLI::App& app);
 Runner addStrategiesCommand(CLI::App& app);
+Runner addHistoryCommand(CLI::App& app);
 
 }  // namespace attnscope::cli

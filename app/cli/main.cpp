@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   runners["derive"] = attnscope::cli::addDeriveCommand(app);
   runners["compare"] = attnscope::cli::addCompareCommand(app);
   runners["strategies"] = attnscope::cli::addStrategiesCommand(app);
+  runners["history"] = attnscope::cli::addHistoryCommand(app);
   CLI11_PARSE(app, argc, argv);
   attnscope::quietVideoLibraryLogs();
   try {

@@ -44,7 +44,7 @@ class TestCli : public QObject {
 
  private Q_SLOTS:
   void everySubcommandHasHelp() {
-    for (QString sub : {"generate", "capture", "derive", "compare", "strategies"}) {
+    for (QString sub : {"generate", "capture", "derive", "compare", "strategies", "history"}) {
       Run r = cli({sub, "--help"});
       QCOMPARE(r.code, 0);
       QVERIFY2(r.out.contains("--json"), qPrintable(sub));
@@ -123,6 +123,13 @@ class TestCli : public QObject {
     RunHistory history(dir_.filePath("attnscope-runs.sqlite").toStdString());
     QCOMPARE(history.list().size(), size_t(3));
     QCOMPARE(history.list().front().maskPath, path("plan.json").toStdString());
+    Run listed = cli({"history", "--db", dir_.filePath("attnscope-runs.sqlite"), "--json"});
+    QVERIFY2(listed.code == 0, qPrintable(listed.err));
+    QJsonArray runs = listed.json()["runs"].toArray();
+    QCOMPARE(runs.size(), 3);
+    QCOMPARE(runs[0].toObject()["command"].toString(), QString("generate"));
+    QCOMPARE(runs[1].toObject()["command"].toString(), QString("capture"));
+    QCOMPARE(runs[1].toObject()["atlas"].toString(), path("atlas.safetensors"));
   }
 
   void badInputIsAClearError() {
