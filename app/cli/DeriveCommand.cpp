@@ -26,13 +26,7 @@ int run(const DeriveOptions& o) {
   AttentionAtlas atlas = AttentionAtlas::load(o.atlas);
   DeriveRequest request;
   request.strategy = o.strategy;
-  const Strategy& strategy = findStrategy(o.strategy);
-  for (const auto& [name, value] : o.params) {
-    bool known = false;
-    for (const auto& p : strategy.params) known |= p.name == name;
-    if (!known) throw Error("--" + name + " is not a parameter of strategy '" + o.strategy + "'");
-    request.params[name] = value;
-  }
+  request.params = o.params;  // derivePlan names any the strategy does not have
   if (o.targetDensity > 0) request.targetDensity = o.targetDensity;
   request.step = o.step;
   request.denseWarmupSteps = o.warmup;

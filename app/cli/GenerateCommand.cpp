@@ -64,13 +64,11 @@ int run(const GenerateOptions& o, const char* argv0, bool capture) {
   std::unique_ptr<MaskPlan> plan;
   if (!o.mask.empty()) {
     plan = std::make_unique<MaskPlan>(MaskPlan::load(o.mask));
-    plan->checkCompatible(model.config.modelId, grid, model.config.layers, model.config.heads);
-    options.mask = plan.get();
+    options.mask = plan.get();  // generate() refuses a plan for another model or grid
   }
   if (capture) {
     options.captureSteps = parseStepList(o.steps, resolved.steps);
-    options.captureLayout = captureLayout(o, grid);
-    options.captureLayout.validate(grid);
+    options.captureLayout = captureLayout(o, grid);  // generate() validates it against the grid
   }
   ProgressBar bar(capture ? "capture " : "generate", !o.json);
   options.progress = [&](int done, int total) { bar.update(done, total); };

@@ -65,8 +65,7 @@ GenerationResult generate(const Model& model, const GenerationRequest& request, 
   Tokens cond = model.tokenizer->tokenize(r.prompt, T, r.allowUnknownWords);
   Tokens uncond = model.tokenizer->tokenize(r.negativePrompt, T, r.allowUnknownWords);
   result.unknownWords = cond.unknown;
-  auto ids = torch::tensor(std::vector<int64_t>(uncond.ids.begin(), uncond.ids.end()), torch::kInt64);
-  ids = torch::stack({ids, torch::tensor(cond.ids, torch::kInt64)});
+  auto ids = torch::stack({torch::tensor(uncond.ids, torch::kInt64), torch::tensor(cond.ids, torch::kInt64)});
   torch::Tensor context = model.textEncoder.ptr()->forward(ids);  // [2, T, textDim]
   result.timings.text = secondsSince(textStart);
 

@@ -39,7 +39,7 @@ std::string utcNow() {
 
 class Statement {
  public:
-  Statement(sqlite3* db, const char* sql, const std::string& path) : db_(db) {
+  Statement(sqlite3* db, const char* sql, const std::string& path) {
     if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
       throw Error("run history " + path + ": " + sqlite3_errmsg(db));
   }
@@ -48,7 +48,6 @@ class Statement {
   void text(int i, const std::string& s) { sqlite3_bind_text(stmt_, i, s.c_str(), -1, SQLITE_TRANSIENT); }
 
  private:
-  sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
 };
 
