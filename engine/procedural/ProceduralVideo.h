@@ -1,0 +1,70 @@
+#pragma once
+// Procedural videos for training and evaluating the default model: one to
+// three shapes with colours, sizes and motions over a plain or textured
+// background, each scene reproducible from its seed, captioned from a small
+// grammar whose words are in assets/default/vocab.txt, and knowing its own
+// ground truth (shapes, colours, paths). No LibTorch: the trainer turns the
+// frames into latents itself.
+//
+// CONTRACT (issue 3): the trainer and the evaluation build against these
+// declarations; they may grow, but keep these signatures.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/io/Video.h"
+
+namespace attnscope {
+
+enum class ShapeKind { Circle, Square, Triangle, Star, Ring, Diamond, Cross };
+enum class Motion { Still, Left, Right, Up, Down, UpLeft, UpRight, DownLeft, DownRight, Bounce, Rotate, Grow, Shrink };
+
+struct NamedColour {
+  std::string name;  // a vocabulary word ("red")
+  uint8_t r, g, b;
+};
+// The colours shapes are drawn in (index = ShapeSpec::colour).
+const std::vector<NamedColour>& shapePalette();
+std::string motionName(Motion motion);  // "left", "up-left", "bounce", ...
+
+struct ShapeSpec {
+  ShapeKind kind = ShapeKind::Circle;
+  int colour = 0;       // index into shapePalette()
+  double radius = 8;    // pixels at frame 0
+  Motion motion = Motion::Still;
+  double x = 32, y = 32;  // centre at frame 0, pixels
+  double speed = 1.5;     // pixels per frame (translations), radians per frame (rotate), ...
+};
+
+struct SceneSpec {
+  uint64_t seed = 0;
+  bool darkBackground = true;
+  int texture = 0;                // plain, striped, checkered, dotted, noisy
+  std::vector<ShapeSpec> shapes;  // shapes[0] is the main shape: named first, largest
+  std::string caption;            // "a red circle moves left on a dark background"
+};
+
+struct SceneSize {
+  int64_t frames = 16, height = 64, width = 64;
+};
+
+// Seeds at or above this are never drawn for training: evaluation uses them.
+constexpr uint64_t kHeldOutSeedBase = 1ull << 40;
+
+SceneSpec sampleScene(uint64_t seed, const SceneSize& size = {});
+VideoFrames renderScene(const SceneSpec& scene, const SceneSize& size = {});
+// Ground truth: centre (x, y) in pixels of every shape in every frame, [frame][shape].
+std::vector<std::vector<std::array<double, 2>>> shapeCentres(const SceneSpec& scene, const SceneSize& size = {});
+
+// What simple image analysis sees in a (generated) video: the dominant
+// foreground colour, the centroid track of the pixels of that colour, and the
+// translational direction of that track.
+struct MainShapeEstimate {
+  int colour = -1;                           // index into shapePalette(), -1 = no foreground found
+  Motion direction = Motion::Still;          // Still / Left / ... / DownRight only
+  std::vector<std::array<double, 2>> track;  // centroid per frame, NaN where the colour is absent
+};
+MainShapeEstimate estimateMainShape(const VideoFrames& video);
+
+}  // namespace attnscope
