@@ -9,6 +9,7 @@
 
 #include "engine/attention/AttentionKernels.h"
 #include "engine/attention/AttentionSupport.h"
+#include "engine/attention/DifferentiableAttention.h"
 #include "engine/core/Error.h"
 
 namespace attnscope {
@@ -60,18 +61,32 @@ AtlasEntry& AttentionOp::entryFor(int step, int layer) {
 
 torch::Tensor AttentionOp::self(int layer, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
   const auto start = Clock::now();
+  const AttentionMode mode = modeFor(step_, layer);
   torch::Tensor out;
-  switch (modeFor(step_, layer)) {
+  if (!needsDifferentiableAttention(q, k, v)) {
+    out = selfOnCpu(mode, layer, q, k, v);
+  } else if (mode == AttentionMode::Dense) {
+    out = differentiableAttention(q, k, v);
+  } else {
+    // Capture and sparse are CPU kernels without gradients: run them on a
+    // CPU copy of GPU tensors; refuse to silently cut a gradient.
+    refuseGradients(mode == AttentionMode::Capture ? "capture" : "sparse", q, k, v);
+    out = selfOnCpu(mode, layer, q.cpu(), k.cpu(), v.cpu()).to(q.device());
+  }
+  seconds_ += secondsSince(start);
+  return out;
+}
+
+torch::Tensor AttentionOp::selfOnCpu(AttentionMode mode, int layer, const torch::Tensor& q, const torch::Tensor& k,
+                                     const torch::Tensor& v) {
+  switch (mode) {
     case AttentionMode::Dense:
       // The chunk capture uses too, so captured steps compute the same bits.
-      out = denseAttention(q, k, v, attention_detail::kRowsPerTask, workspace_);
-      break;
-    case AttentionMode::Capture: {
+      return denseAttention(q, k, v, attention_detail::kRowsPerTask, workspace_);
+    case AttentionMode::Capture:
       if (atlas_->heads == 0) atlas_->heads = q.size(1);
-      out = captureAttention(q, k, v, plan_.grid, plan_.captureLayout, plan_.captureBatch, entryFor(step_, layer),
-                             workspace_);
-      break;
-    }
+      return captureAttention(q, k, v, plan_.grid, plan_.captureLayout, plan_.captureBatch, entryFor(step_, layer),
+                              workspace_);
     case AttentionMode::Sparse: {
       const MaskPlan& mask = *plan_.mask;
       if (mask.heads != q.size(1))
@@ -79,23 +94,32 @@ torch::Tensor AttentionOp::self(int layer, const torch::Tensor& q, const torch::
                     std::to_string(q.size(1)));
       std::vector<const BlockMask*> heads;
       for (int64_t h = 0; h < mask.heads; ++h) heads.push_back(&mask.mask(layer, h));
-      out = sparseAttention(q, k, v, plan_.grid, mask.layout, heads, workspace_);
-      break;
+      return sparseAttention(q, k, v, plan_.grid, mask.layout, heads, workspace_);
     }
+  }
+  throw Error("unknown attention mode");
+}
+
+torch::Tensor AttentionOp::cross(int layer, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+  const auto start = Clock::now();
+  const bool capture = atlas_ && plan_.captureSteps.count(step_);
+  torch::Tensor out;
+  if (!needsDifferentiableAttention(q, k, v)) {
+    out = capture ? crossAttention(q, k, v, &entryFor(step_, layer).cross, plan_.captureBatch) : crossAttention(q, k, v);
+  } else if (!capture) {
+    out = differentiableAttention(q, k, v);
+  } else {
+    refuseGradients("capture", q, k, v);
+    out = crossAttention(q.cpu(), k.cpu(), v.cpu(), &entryFor(step_, layer).cross, plan_.captureBatch).to(q.device());
   }
   seconds_ += secondsSince(start);
   return out;
 }
 
-torch::Tensor AttentionOp::cross(int layer, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
-  const auto start = Clock::now();
-  torch::Tensor out;
-  if (atlas_ && plan_.captureSteps.count(step_))
-    out = crossAttention(q, k, v, &entryFor(step_, layer).cross, plan_.captureBatch);
-  else
-    out = crossAttention(q, k, v);
-  seconds_ += secondsSince(start);
-  return out;
+void AttentionOp::refuseGradients(const char* mode, const torch::Tensor& q, const torch::Tensor& k,
+                                  const torch::Tensor& v) {
+  if (torch::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad()))
+    throw Error(std::string(mode) + " attention has no gradients: train with dense attention (no capture steps, no mask)");
 }
 
 }  // namespace attnscope

@@ -3,6 +3,9 @@
 // Per (step, layer) the run plan picks dense, capture or sparse for
 // self-attention; cross-attention is dense (captured alongside self when the
 // step is captured). It also accumulates the wall time spent in attention.
+// Inputs that record gradients or live on a GPU take the differentiable path
+// (DifferentiableAttention.h) in dense mode; capture and sparse run the CPU
+// kernels on a CPU copy of GPU inputs and refuse inputs that need gradients.
 #include <chrono>
 #include <set>
 
@@ -42,6 +45,9 @@ class AttentionOp {
 
  private:
   AtlasEntry& entryFor(int step, int layer);
+  torch::Tensor selfOnCpu(AttentionMode mode, int layer, const torch::Tensor& q, const torch::Tensor& k,
+                          const torch::Tensor& v);
+  static void refuseGradients(const char* mode, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v);
 
   AttentionPlan plan_;
   AttentionAtlas* atlas_;

@@ -8,7 +8,7 @@ namespace attnscope {
 
 torch::Tensor sinusoidalEmbedding(const torch::Tensor& t, int64_t dim) {
   const int64_t half = dim / 2;
-  auto freqs = torch::pow(10000.0, -torch::arange(half, torch::kFloat64) / double(half));
+  auto freqs = torch::pow(10000.0, -torch::arange(half, torch::kFloat64) / double(half)).to(t.device());
   auto angles = torch::outer(t.to(torch::kFloat64), freqs);
   return torch::cat({torch::cos(angles), torch::sin(angles)}, 1).to(torch::kFloat32);
 }
@@ -62,6 +62,7 @@ torch::Tensor DitModelImpl::forward(const torch::Tensor& latents, const torch::T
   auto e0 = timeProjection->forward(e).view({B, 6, config.dim});
   auto ctx = textEmbedding->forward(context);                                // [B, T, dim]
   RopeTables rope = makeRope3d(grid, config.headDim());
+  if (!latents.is_cpu()) rope = {rope.cos.to(latents.device()), rope.sin.to(latents.device())};
   for (size_t i = 0; i < blocks->size(); ++i)
     x = blocks->ptr<DitBlockImpl>(i)->forward(x, e0, ctx, rope, op, static_cast<int>(i));
   x = head(x, e);  // [B, N, C * pf * ph * pw]

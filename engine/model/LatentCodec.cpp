@@ -38,4 +38,12 @@ torch::Tensor encodeFrames(const VideoFrames& video, const LatentConfig& config)
   return pixelUnshuffle3d(pixels.contiguous(), config.factor);
 }
 
+torch::Tensor encodeFrameBatch(const torch::Tensor& bytes, const LatentConfig& config) {
+  const int64_t B = bytes.size(0), F = bytes.size(1), H = bytes.size(2), W = bytes.size(3);
+  auto pixels = bytes.permute({4, 0, 1, 2, 3}).to(torch::kFloat32) / 127.5 - 1.0;  // [3, B, F, H, W]
+  // Clips side by side along the frame axis: the codec works frame by frame.
+  auto latent = pixelUnshuffle3d(pixels.reshape({3, B * F, H, W}), config.factor);  // [C, B*F, h, w]
+  return latent.view({latent.size(0), B, F, latent.size(2), latent.size(3)}).permute({1, 0, 2, 3, 4}).contiguous();
+}
+
 }  // namespace attnscope

@@ -17,5 +17,8 @@ torch::Tensor pixelShuffle3d(const torch::Tensor& latent, int64_t factor, int64_
 VideoFrames decodeLatent(const torch::Tensor& latent, const LatentConfig& config, double fps);
 // RGB frames -> latent [C, F, h, w].
 torch::Tensor encodeFrames(const VideoFrames& video, const LatentConfig& config);
+// A batch of clips as bytes [B, F, H, W, 3] (RGB, any device) -> latents
+// [B, C, F, h, w] float32: per clip the same values as encodeFrames.
+torch::Tensor encodeFrameBatch(const torch::Tensor& bytes, const LatentConfig& config);
 
 }  // namespace attnscope

@@ -65,7 +65,9 @@ GenerationResult generate(const Model& model, const GenerationRequest& request, 
   Tokens cond = model.tokenizer->tokenize(r.prompt, T, r.allowUnknownWords);
   Tokens uncond = model.tokenizer->tokenize(r.negativePrompt, T, r.allowUnknownWords);
   result.unknownWords = cond.unknown;
-  auto ids = torch::stack({torch::tensor(uncond.ids, torch::kInt64), torch::tensor(cond.ids, torch::kInt64)});
+  // The model's device (a GPU when a trainer or benchmark moved it there).
+  const torch::Device device = model.dit->parameters().front().device();
+  auto ids = torch::stack({torch::tensor(uncond.ids, torch::kInt64), torch::tensor(cond.ids, torch::kInt64)}).to(device);
   torch::Tensor context = model.textEncoder.ptr()->forward(ids);  // [2, T, textDim]
   result.timings.text = secondsSince(textStart);
 
@@ -92,14 +94,15 @@ GenerationResult generate(const Model& model, const GenerationRequest& request, 
   auto generator = at::detail::createCPUGenerator(r.seed);
   torch::Tensor x = at::normal(0.0, 1.0, {1, model.config.latentChannels(), r.frames, r.height / lf, r.width / lf},
                                generator, torch::TensorOptions().dtype(torch::kFloat64))
-                        .to(torch::kFloat32);
+                        .to(torch::kFloat32)
+                        .to(device);
 
   FlowMatchSchedule schedule(r.steps, r.shift);
   auto denoiseStart = Clock::now();
   for (int step = 0; step < r.steps; ++step) {
     if (options.cancel && options.cancel->load()) throw Cancelled();
     op.beginStep(step);
-    auto t = torch::full({2}, schedule.timestep(step), torch::kFloat32);
+    auto t = torch::full({2}, schedule.timestep(step), torch::TensorOptions().dtype(torch::kFloat32).device(device));
     auto v = model.dit.ptr()->forward(torch::cat({x, x}), t, context, op);  // [2, C, F, h, w]
     auto guided = v[0] + r.guidance * (v[1] - v[0]);
     x = x + schedule.delta(step) * guided.unsqueeze(0);
@@ -109,7 +112,7 @@ GenerationResult generate(const Model& model, const GenerationRequest& request, 
   result.timings.attention = op.attentionSeconds();
 
   auto decodeStart = Clock::now();
-  result.video = decodeLatent(x[0], model.config.latent, model.config.defaults.fps);
+  result.video = decodeLatent(x[0].cpu(), model.config.latent, model.config.defaults.fps);
   result.timings.decode = secondsSince(decodeStart);
   result.timings.total = secondsSince(start);
   return result;

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Runs attnscope-train on a lent GPU machine (see assets/default/TRAINING.md).
+# Called from the root of a source copy that carries header-only dependencies
+# in .devinc/ (nlohmann-json, CLI11); builds into /tmp/attnscope-build, trains
+# into /tmp/attnscope-run (both survive between calls while the machine stays
+# warm) and packs what must come back into $OUT.
+#   gpu_session.sh build
+#   gpu_session.sh probe                      smoke test + throughput table
+#   gpu_session.sh train MINUTES [ARGS...]    fresh run, or resume if a checkpoint is there
+#   gpu_session.sh pack                       checkpoint + logs -> $OUT (15 MiB parts)
+#   gpu_session.sh first SECONDS LATER        build, probe, then a fresh run sized so that it ends
+#                                             after LATER more seconds of training in later calls
+set -uo pipefail
+SRC=$(pwd)
+BUILD=/tmp/attnscope-build
+RUN=/tmp/attnscope-run
+BIN=$BUILD/app/attnscope-train
+OUT=${OUT:-/tmp/out}
+mkdir -p "$OUT"
+
+build() {
+  local torch_prefix
+  torch_prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+  python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'
+  cmake -S "$SRC" -B $BUILD -G Ninja -DCMAKE_BUILD_TYPE=Release -DATTNSCOPE_GUI=OFF -DATTNSCOPE_TESTS=OFF \
+    -DCMAKE_PREFIX_PATH="$torch_prefix;$SRC/.devinc" -DTORCH_CUDA_ARCH_LIST=9.0 \
+    -DATTNSCOPE_GIT_COMMIT="$(cat "$SRC/.devcommit" 2>/dev/null || echo unknown)" 2>&1 | tail -25 &&
+    ninja -C $BUILD -k 0 attnscope-train 2>&1 | grep -v '^\[' | tail -60
+  test -x $BIN
+}
+
+label() { nvidia-smi --query-gpu=name --format=csv,noheader | head -1; }
+
+# Samples/s of the last logged interval of a probe run.
+rate() { tail -1 "$1/loss.csv" | cut -d, -f4; }
+
+probe() {
+  # Correctness smoke: a few steps, a resume, the prompt probe; loss must be finite.
+  $BIN --out /tmp/probe-smoke --heads 8 --steps 20 --batch 32 --log-every 5 --checkpoint-every 10 \
+    --device-label "$(label)" --json || return 1
+  $BIN --out /tmp/probe-smoke --resume /tmp/probe-smoke --steps 30 --log-every 5 --no-measure --probe 4 --json || return 1
+  # Throughput (samples/s over steps 40-60) per configuration.
+  for run in "heads8-b128-r1 --heads 8 --batch 128" "heads8-b256-r1 --heads 8 --batch 256" \
+             "heads8-b256-r2 --heads 8 --batch 256 --repeat 2" "heads4-b256-r1 --heads 4 --batch 256"; do
+    set -- $run
+    local name=$1
+    shift
+    $BIN --out /tmp/probe-$name "$@" --steps 60 --warmup 10 --log-every 20 --checkpoint-every 1000 --no-measure \
+      > /tmp/probe-$name.log 2>&1 || { cat /tmp/probe-$name.log; return 1; }
+    echo "throughput $name $(rate /tmp/probe-$name) samples/s"
+  done
+}
+
+first() {
+  local deadline=$1 later=$2 t0=$SECONDS
+  build || return 1
+  probe || return 1
+  local r1 r2 repeat=1 sps
+  r1=$(rate /tmp/probe-heads8-b256-r1)
+  r2=$(rate /tmp/probe-heads8-b256-r2)
+  sps=$r1
+  # Data-bound when reusing each clip twice is much faster: then reuse.
+  if python3 -c "import sys; sys.exit(0 if $r2 > 1.3 * $r1 else 1)"; then repeat=2; sps=$r2; fi
+  local left=$((deadline - (SECONDS - t0) - 60))
+  local steps
+  steps=$(python3 -c "print(int($sps * 0.93 * ($left + $later) / 256))")
+  echo "plan: repeat $repeat, $sps samples/s, $left s now + $later s later -> $steps steps"
+  train "$(python3 -c "print($left / 60)")" --heads 8 --batch 256 --repeat $repeat --steps "$steps" --probe 50 --json
+}
+
+train() {
+  local minutes=$1
+  shift
+  if [[ -f $RUN/checkpoint/state.json ]]; then
+    echo "resuming from $RUN (warm machine)"
+    $BIN --out $RUN --resume $RUN --minutes "$minutes" --device-label "$(label)" --no-measure "$@"
+  elif [[ -f $SRC/.devresume/parts.sha256 ]]; then
+    echo "resuming from the carried checkpoint"
+    mkdir -p $RUN && (cd "$SRC/.devresume" && sha256sum -c parts.sha256 && cat ckpt.tar.part* | tar -x -C $RUN) || return 1
+    $BIN --out $RUN --resume $RUN --minutes "$minutes" --device-label "$(label)" --no-measure "$@"
+  else
+    $BIN --out $RUN --minutes "$minutes" --device-label "$(label)" "$@"
+  fi
+}
+
+pack() {
+  cp $RUN/loss.csv $RUN/recipe.json "$OUT/" 2>/dev/null
+  (cd $RUN && tar -cf - checkpoint) | split -b 15M -d - "$OUT/ckpt.tar.part"
+  (cd "$OUT" && sha256sum ckpt.tar.part* > parts.sha256)
+  ls -la "$OUT"
+}
+
+cmd=$1
+shift
+case $cmd in
+  build) build ;;
+  probe) probe ;;
+  train) train "$@" ;;
+  pack) pack ;;
+  first) first "$@" ;;
+  *) echo "unknown command $cmd"; exit 2 ;;
+esac

@@ -1,0 +1,125 @@
+// attnscope-train: trains a model (by default the shipped default model's
+// architecture) with flow matching on the procedural video stream, on a CUDA
+// GPU or the CPU. Resumable (--resume), time-boxed (--minutes), Ctrl-C stops
+// after the current step and still writes a checkpoint. See Trainer.h for
+// what lands in --out.
+#include <csignal>
+#include <iomanip>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "engine/core/Error.h"
+#include "engine/training/Trainer.h"
+
+#ifndef ATTNSCOPE_GIT_COMMIT
+#define ATTNSCOPE_GIT_COMMIT "unknown"
+#endif
+
+namespace {
+
+std::atomic<bool> gCancel{false};
+
+void onInterrupt(int) { gCancel.store(true); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace attnscope;
+  CLI::App app{"Train an AttnScope text-to-video DiT with flow matching on procedural videos"};
+  TrainerSettings s;
+  s.gitCommit = ATTNSCOPE_GIT_COMMIT;
+  s.vocabPath = std::string(ATTNSCOPE_SOURCE_DIR) + "/assets/default/vocab.txt";
+  s.config.modelId = "attnscope-default-v1";
+  std::string configPath;
+  bool asJson = false, noMeasure = false;
+  TrainingOptions defaults;
+  nlohmann::json& o = s.optionOverrides;
+
+  app.add_option("--out", s.outDir, "Run folder: checkpoint/, model/, loss.csv, recipe.json")->required();
+  app.add_option("--config", configPath, "Model config.json for a fresh run (default: the default architecture)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--vocab", s.vocabPath, "Vocabulary for a fresh run")->check(CLI::ExistingFile);
+  app.add_option("--resume", s.resumeFrom, "Continue from this run folder or checkpoint folder");
+  app.add_option("--minutes", s.minutes, "Stop after this many minutes (a checkpoint is written); 0 = no limit");
+  app.add_option("--device", s.device, "cuda or cpu")->check(CLI::IsMember({"cuda", "cpu"}));
+  app.add_option("--device-label", s.deviceLabel, "Device name recorded in recipe.json");
+  app.add_option("--workers", s.workers, "Clip rendering threads (0 = all cores but two)");
+  app.add_flag("--no-measure", noMeasure, "Skip timing one inference denoising step before training");
+  app.add_option("--probe", s.probeScenes, "At the end, check prompt following on this many held-out scenes");
+  app.add_flag("--json", asJson, "Print the final report as one JSON object on stdout");
+  app.add_option("--model-id", s.config.modelId, "Model id of a fresh run");
+  app.add_option("--dim", s.config.dim, "Model width (fresh run)");
+  app.add_option("--heads", s.config.heads, "Attention heads (fresh run)");
+  app.add_option("--layers", s.config.layers, "Blocks (fresh run)");
+  app.add_option("--ffn", s.config.ffnDim, "FFN hidden size (fresh run)");
+  app.add_option("--max-tokens", s.config.text.maxTokens, "Prompt tokens (fresh run)");
+  // Training options: only those given override the defaults (or the checkpoint's).
+  auto option = [&](const char* flag, const char* key, auto example, const char* help) {
+    using T = decltype(example);
+    app.add_option_function<T>(flag, [&o, key](const T& v) { o[key] = v; }, help);
+  };
+  option("--steps", "steps", int64_t(), "Optimiser steps of the whole run");
+  option("--batch", "batch", int64_t(), "Samples per step");
+  option("--repeat", "repeat", int64_t(), "Times each rendered clip appears in a batch (fresh noise and t)");
+  option("--lr", "lr", double(), "Peak learning rate");
+  option("--warmup", "warmup_steps", int64_t(), "Linear warm-up steps");
+  option("--decay", "decay", std::string(), "cosine or constant");
+  option("--weight-decay", "weight_decay", double(), "AdamW weight decay");
+  option("--ema-decay", "ema_decay", double(), "EMA decay");
+  option("--cond-dropout", "cond_dropout", double(), "Share of samples trained with the empty prompt");
+  option("--seed", "seed", uint64_t(), "Seed of the clips, noise, timesteps and dropout");
+  option("--checkpoint-every", "checkpoint_every", int64_t(), "Steps between checkpoints");
+  option("--log-every", "log_every", int64_t(), "Steps between loss-log rows");
+  app.footer("Defaults: " + defaults.toJson().dump());
+  CLI11_PARSE(app, argc, argv);
+
+  std::signal(SIGINT, onInterrupt);
+  std::signal(SIGTERM, onInterrupt);
+  try {
+    if (!configPath.empty()) {
+      std::string id = s.config.modelId;
+      s.config = ModelConfig::load(configPath);
+      if (app.count("--model-id")) s.config.modelId = id;
+      s.configGiven = true;
+    }
+    s.measureInference = !noMeasure;
+    auto report = train(
+        s,
+        [](const LossRow& r, int64_t total) {
+          std::cerr << "step " << r.step << "/" << total << "  loss " << std::fixed << std::setprecision(4) << r.loss
+                    << "  lr " << std::scientific << std::setprecision(2) << r.lr << std::fixed << "  "
+                    << std::setprecision(0) << r.samplesPerSecond << " samples/s  wall " << r.wallSeconds << " s"
+                    << std::endl;
+        },
+        &gCancel);
+    nlohmann::json j = {{"step", report.step},
+                        {"total_steps", report.totalSteps},
+                        {"finished", report.finished},
+                        {"loss", report.loss},
+                        {"samples_per_second", report.samplesPerSecond},
+                        {"session_seconds", report.sessionSeconds},
+                        {"wall_seconds", report.wallSeconds},
+                        {"denoise_step_seconds", report.denoiseStepSeconds},
+                        {"probe_colour_accuracy", report.probeColour},
+                        {"probe_direction_accuracy", report.probeDirection},
+                        {"cancelled", gCancel.load()},
+                        {"model", report.modelDir},
+                        {"checkpoint", report.checkpointDir}};
+    if (asJson) {
+      std::cout << j.dump() << std::endl;
+    } else {
+      std::cout << (report.finished ? "finished" : "stopped") << " at step " << report.step << "/" << report.totalSteps
+                << ", loss " << report.loss << ", " << report.samplesPerSecond << " samples/s";
+      if (report.denoiseStepSeconds >= 0) std::cout << ", one denoising step " << report.denoiseStepSeconds * 1e3 << " ms";
+      if (report.probeColour >= 0)
+        std::cout << ", probe colour " << report.probeColour * 100 << "% direction " << report.probeDirection * 100 << "%";
+      std::cout << "\nmodel: " << report.modelDir << "\ncheckpoint: " << report.checkpointDir << std::endl;
+    }
+    return gCancel.load() ? 130 : 0;
+  } catch (const std::exception& e) {
+    std::cerr << "attnscope-train: error: " << e.what() << std::endl;
+    return 1;
+  }
+}

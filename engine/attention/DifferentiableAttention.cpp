@@ -1,0 +1,26 @@
+#include "engine/attention/DifferentiableAttention.h"
+
+#include <torch/version.h>
+
+#include "engine/attention/AttentionSupport.h"
+
+namespace attnscope {
+
+torch::Tensor differentiableAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+  attention_detail::checkInputs("differentiable attention", q, k, v, false);
+#if TORCH_VERSION_MAJOR >= 2
+  // Default scale is 1/sqrt(D), the same as the CPU kernels.
+  return at::scaled_dot_product_attention(q, k, v);
+#else
+  const double scale = attention_detail::softmaxScale(q.size(3));
+  auto scores = torch::matmul(q, k.transpose(-1, -2)) * scale;  // [B, H, N, M]
+  return torch::matmul(torch::softmax(scores, -1), v);
+#endif
+}
+
+bool needsDifferentiableAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+  if (!q.is_cpu() || !k.is_cpu() || !v.is_cpu()) return true;
+  return torch::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad());
+}
+
+}  // namespace attnscope

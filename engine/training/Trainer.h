@@ -1,0 +1,59 @@
+#pragma once
+// The training job behind attnscope-train: flow matching on the procedural
+// clip stream, AdamW with warm-up and decay, an EMA of the weights, periodic
+// atomic checkpoints, a loss log, and at the end recipe.json plus the EMA
+// model folder (what ships). Deterministic for a seed: the clips, noise,
+// timesteps and prompt dropout of step s depend only on (seed, s), so a
+// resumed run continues exactly where the checkpoint left off.
+//
+// Output folder:
+//   checkpoint/    resumable state (Checkpoint.h)
+//   model/         the EMA weights as a model folder + recipe.json
+//   loss.csv       LossLog.h
+//   recipe.json    config, options, steps, wall time, final loss, device, commit
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/model/ModelConfig.h"
+#include "engine/training/LossLog.h"
+#include "engine/training/TrainingOptions.h"
+
+namespace attnscope {
+
+struct TrainerSettings {
+  std::string outDir;
+  std::string resumeFrom;        // run or checkpoint folder; empty = a fresh run
+  ModelConfig config;            // fresh runs (and checked against the checkpoint when configGiven)
+  bool configGiven = false;
+  std::string vocabPath;         // fresh runs
+  nlohmann::json optionOverrides = nlohmann::json::object();  // TrainingOptions fields given by the user
+  double minutes = 0;            // stop (with a checkpoint) after this much wall time; 0 = no limit
+  std::string device = "cuda";   // "cuda" or "cpu"
+  std::string deviceLabel;       // recorded in the recipe (e.g. the GPU's name)
+  std::string gitCommit = "unknown";
+  int workers = 0;               // clip rendering threads; 0 = all cores but two
+  bool measureInference = true;  // time one denoising step before training
+  int probeScenes = 0;           // prompt-following probe on the EMA weights at the end (0 = none)
+};
+
+struct TrainingReport {
+  int64_t step = 0, totalSteps = 0;
+  double loss = 0;               // mean loss of the last logged interval
+  double samplesPerSecond = 0;   // over this session's steps
+  double sessionSeconds = 0, wallSeconds = 0;
+  double denoiseStepSeconds = -1;  // measured inference step (-1 = not measured)
+  double probeColour = -1, probeDirection = -1;  // PromptProbe.h accuracies (-1 = not run)
+  bool finished = false;         // reached totalSteps
+  std::string modelDir, checkpointDir;
+};
+
+// `onLog` is called for each logged row; `cancel` stops after the current
+// step (a checkpoint is still written). Throws Error on bad settings,
+// checkpoints or data.
+TrainingReport train(const TrainerSettings& settings, const std::function<void(const LossRow&, int64_t total)>& onLog,
+                     const std::atomic<bool>* cancel);
+
+}  // namespace attnscope

@@ -1,0 +1,383 @@
+// The trainer's parts (objective, optimiser, schedule, EMA, differentiable
+// attention, clip stream, loss log, checkpoints) against float64 references
+// on random inputs, and whole tiny CPU runs: a run resumed from its
+// checkpoint ends where an uninterrupted run ends.
+// LibTorch first: Qt's `slots` macro must not reach its headers.
+#include <torch/torch.h>
+
+#include "engine/attention/AttentionKernels.h"
+#include "engine/training/Trainer.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "engine/attention/AttentionOp.h"
+#include "engine/attention/DifferentiableAttention.h"
+#include "engine/core/Error.h"
+#include "engine/model/LatentCodec.h"
+#include "engine/pipeline/FlowMatchSchedule.h"
+#include "engine/tensorio/TensorIO.h"
+#include "engine/training/AdamW.h"
+#include "engine/training/Checkpoint.h"
+#include "engine/training/ClipStream.h"
+#include "engine/training/Ema.h"
+#include "engine/training/FlowMatching.h"
+#include "engine/training/LearningRate.h"
+#include "engine/training/LossLog.h"
+
+#include "tests/support/ErrorMessage.h"
+
+using namespace attnscope;
+using namespace attnscope::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string vocabPath() { return std::string(ATTNSCOPE_SOURCE_DIR) + "/assets/default/vocab.txt"; }
+
+ModelConfig tinyConfig() {
+  ModelConfig c;
+  c.modelId = "tiny-train-test";
+  c.dim = 32;
+  c.heads = 2;
+  c.layers = 1;
+  c.ffnDim = 64;
+  c.freqDim = 32;
+  c.textDim = 32;
+  c.text.layers = 1;
+  c.text.heads = 2;
+  c.text.ffnDim = 32;
+  c.text.maxTokens = 24;
+  c.defaults = {4, 16, 16, 3, 4.0, 3.0, 8.0};
+  return c;
+}
+
+double relError(const torch::Tensor& a, const torch::Tensor& ref) {
+  return (a.to(torch::kFloat64) - ref).norm().item<double>() / ref.norm().item<double>();
+}
+
+TrainerSettings tinySettings(const QString& out) {
+  TrainerSettings s;
+  s.outDir = out.toStdString();
+  s.config = tinyConfig();
+  s.vocabPath = vocabPath();
+  s.device = "cpu";
+  s.workers = 2;
+  s.measureInference = false;
+  s.optionOverrides = {{"steps", 4}, {"batch", 4}, {"repeat", 2}, {"warmup_steps", 2}, {"log_every", 1},
+                       {"checkpoint_every", 2}, {"lr", 1e-3}};
+  return s;
+}
+
+std::map<std::string, torch::Tensor> weightsOf(const std::string& file) {
+  SafetensorsFile f(file);
+  std::map<std::string, torch::Tensor> out;
+  for (const auto& info : f.tensors()) out[info.name] = readTensor(f, info);
+  return out;
+}
+
+}  // namespace
+
+class TestTraining : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void shiftedSigmasMatchTheSampler() {
+    FlowMatchSchedule schedule(10, 3.0);
+    auto u = torch::linspace(1.0, 0.0, 11, torch::kFloat64);
+    auto s = shiftedSigmas(u, 3.0);
+    for (int i = 0; i <= 10; ++i) QVERIFY(std::abs(s[i].item<double>() - schedule.sigmas[i]) < 1e-12);
+  }
+
+  void eulerStepWithTheTargetVelocityLandsOnTheData() {
+    // The sampler's step x += (0 - sigma) v with the training target v must give x0.
+    auto x0 = torch::randn({3, 6, 2, 4, 4}, torch::kFloat64);
+    auto noise = torch::randn({3, 6, 2, 4, 4}, torch::kFloat64);
+    auto sigmas = torch::rand({3}, torch::kFloat64) * 0.9 + 0.05;
+    FlowMatchingSample s = flowMatchingSample(x0, noise, sigmas);
+    auto back = s.noisy - sigmas.view({-1, 1, 1, 1, 1}) * s.target;
+    QVERIFY(relError(back, x0) < 1e-12);
+    QVERIFY(relError(s.timesteps, sigmas * 1000.0) < 1e-12);
+    auto expected = (1 - sigmas.view({-1, 1, 1, 1, 1})) * x0 + sigmas.view({-1, 1, 1, 1, 1}) * noise;
+    QVERIFY(relError(s.noisy, expected) < 1e-12);
+    QVERIFY(errorOf([&] { flowMatchingSample(x0, noise, torch::rand({2})); }).contains("one sigma per batch"));
+  }
+
+  void batchEncodingMatchesPerClipEncoding() {
+    auto bytes = torch::randint(0, 256, {3, 2, 8, 12, 3}, torch::kUInt8);
+    LatentConfig lc;
+    lc.factor = 4;
+    auto batch = encodeFrameBatch(bytes, lc);
+    QCOMPARE(batch.sizes().vec(), (std::vector<int64_t>{3, 48, 2, 2, 3}));
+    for (int64_t b = 0; b < 3; ++b) {
+      VideoFrames v;
+      v.frames = 2, v.height = 8, v.width = 12;
+      auto clip = bytes[b].contiguous();
+      v.rgb.assign(clip.data_ptr<uint8_t>(), clip.data_ptr<uint8_t>() + clip.numel());
+      QVERIFY(torch::equal(batch[b], encodeFrames(v, lc)));
+    }
+  }
+
+  void adamWMatchesTheReferenceUpdate() {
+    torch::manual_seed(3);
+    auto w = torch::randn({5, 4}).set_requires_grad(true);
+    auto b = torch::randn({4}).set_requires_grad(true);
+    NamedParameters params{{"layer.weight", w}, {"layer.bias", b}};
+    AdamWSettings st{0.9, 0.99, 1e-8, 0.1};
+    AdamW opt(params, st);
+    auto rw = w.detach().to(torch::kFloat64), rb = b.detach().to(torch::kFloat64);
+    auto mw = torch::zeros_like(rw), vw = torch::zeros_like(rw), mb = torch::zeros_like(rb), vb = torch::zeros_like(rb);
+    for (int t = 1; t <= 3; ++t) {
+      auto gw = torch::randn({5, 4}), gb = torch::randn({4});
+      w.mutable_grad() = gw.clone();
+      b.mutable_grad() = gb.clone();
+      const double lr = 0.01 * t;
+      opt.step(lr);
+      auto ref = [&](torch::Tensor& p, torch::Tensor& m, torch::Tensor& v, const torch::Tensor& g, bool decay) {
+        auto g64 = g.to(torch::kFloat64);
+        m = 0.9 * m + 0.1 * g64;
+        v = 0.99 * v + 0.01 * g64 * g64;
+        if (decay) p = p * (1 - lr * 0.1);
+        p = p - lr * (m / (1 - std::pow(0.9, t))) / ((v / (1 - std::pow(0.99, t))).sqrt() + 1e-8);
+      };
+      ref(rw, mw, vw, gw, true);
+      ref(rb, mb, vb, gb, false);  // biases are not decayed
+      QVERIFY2(relError(w.detach(), rw) < 1e-6, "weight");
+      QVERIFY2(relError(b.detach(), rb) < 1e-6, "bias");
+    }
+    QCOMPARE(opt.steps(), int64_t(3));
+  }
+
+  void adamWRestoreChecksNamesAndShapes() {
+    NamedParameters params{{"a", torch::randn({2, 3}).set_requires_grad(true)}};
+    AdamW opt(params, {});
+    std::map<std::string, torch::Tensor> good{{"a", torch::randn({2, 3})}}, wrong{{"a", torch::randn({3, 2})}},
+        other{{"b", torch::randn({2, 3})}};
+    opt.restore(good, good, 7, "ckpt");
+    QCOMPARE(opt.steps(), int64_t(7));
+    QVERIFY(torch::equal(opt.firstMoments().at("a"), good.at("a")));
+    QVERIFY(errorOf([&] { opt.restore(wrong, good, 1, "ckpt"); }).contains("[3, 2]"));
+    QVERIFY(errorOf([&] { opt.restore(other, good, 1, "ckpt"); }).contains("unknown parameter b"));
+    QVERIFY(errorOf([&] { opt.restore({}, good, 1, "ckpt"); }).contains("missing parameter a"));
+  }
+
+  void gradientClippingScalesToTheNorm() {
+    auto a = torch::randn({3, 3}).set_requires_grad(true), b = torch::randn({4}).set_requires_grad(true);
+    a.mutable_grad() = torch::randn({3, 3}) * 5;
+    b.mutable_grad() = torch::randn({4}) * 5;
+    const double norm = std::sqrt(a.grad().to(torch::kFloat64).pow(2).sum().item<double>() +
+                                  b.grad().to(torch::kFloat64).pow(2).sum().item<double>());
+    NamedParameters params{{"a", a}, {"b", b}};
+    auto before = clipGradientNorm(params, 1.0);
+    QVERIFY(std::abs(before.item<double>() - norm) < 1e-4 * norm);
+    const double after = std::sqrt(a.grad().pow(2).sum().item<double>() + b.grad().pow(2).sum().item<double>());
+    QVERIFY(std::abs(after - 1.0) < 1e-4);
+  }
+
+  void learningRateWarmsUpThenDecays() {
+    TrainingOptions o;
+    o.lr = 1e-3;
+    o.steps = 1000;
+    o.warmupSteps = 100;
+    o.minLrRatio = 0.1;
+    QVERIFY(std::abs(learningRateAt(o, 0) - 1e-5) < 1e-12);
+    QVERIFY(std::abs(learningRateAt(o, 49) - 5e-4) < 1e-12);
+    QVERIFY(std::abs(learningRateAt(o, 100) - 1e-3) < 1e-12);
+    QVERIFY(std::abs(learningRateAt(o, 999) - 1e-4) < 1e-12);
+    QVERIFY(learningRateAt(o, 500) < learningRateAt(o, 300));
+    o.decay = "constant";
+    QVERIFY(std::abs(learningRateAt(o, 999) - 1e-3) < 1e-12);
+  }
+
+  void emaFollowsTheReference() {
+    QVERIFY(std::abs(emaDecayAt(0.999, 0) - 0.1) < 1e-12);
+    QVERIFY(std::abs(emaDecayAt(0.999, 100000) - 0.999) < 1e-12);
+    auto t = torch::randn({6}), s = torch::randn({6});
+    auto expected = 0.7 * t.to(torch::kFloat64) + 0.3 * s.to(torch::kFloat64);
+    emaUpdate({{"x", t}}, {{"x", s}}, 0.7);
+    QVERIFY(relError(t, expected) < 1e-6);
+  }
+
+  void differentiableAttentionMatchesReferenceWithGradients() {
+    auto q = torch::randn({2, 3, 10, 8}, torch::kFloat32).set_requires_grad(true);
+    auto k = torch::randn({2, 3, 7, 8}, torch::kFloat32).set_requires_grad(true);
+    auto v = torch::randn({2, 3, 7, 8}, torch::kFloat32).set_requires_grad(true);
+    auto q64 = q.detach().to(torch::kFloat64).set_requires_grad(true);
+    auto k64 = k.detach().to(torch::kFloat64).set_requires_grad(true);
+    auto v64 = v.detach().to(torch::kFloat64).set_requires_grad(true);
+    auto ref = torch::matmul(torch::softmax(torch::matmul(q64, k64.transpose(-1, -2)) / std::sqrt(8.0), -1), v64);
+    auto out = differentiableAttention(q, k, v);
+    QVERIFY(relError(out.detach(), ref.detach()) < 1e-5);
+    auto weights = torch::randn(out.sizes(), torch::kFloat64);
+    (out.to(torch::kFloat64) * weights).sum().backward();
+    (ref * weights).sum().backward();
+    QVERIFY(relError(q.grad(), q64.grad()) < 1e-4);
+    QVERIFY(relError(k.grad(), k64.grad()) < 1e-4);
+    QVERIFY(relError(v.grad(), v64.grad()) < 1e-4);
+  }
+
+  void attentionOpTakesTheDifferentiablePathOnlyWhenNeeded() {
+    auto q = torch::randn({1, 2, 64, 8}), k = torch::randn({1, 2, 64, 8}), v = torch::randn({1, 2, 64, 8});
+    AttentionPlan plan;
+    plan.grid = TokenGrid{1, 8, 8, 0};
+    AttentionOp dense(plan, nullptr);
+    // Without gradients the CPU kernel runs: same bits as calling it directly.
+    QVERIFY(torch::equal(dense.self(0, q, k, v), denseAttention(q, k, v, 256)));
+    auto qg = q.clone().set_requires_grad(true);
+    auto out = dense.self(0, qg, k, v);
+    QVERIFY(out.requires_grad());
+    out.sum().backward();
+    QVERIFY(qg.grad().defined() && qg.grad().abs().sum().item<double>() > 0);
+    AttentionAtlas atlas;
+    plan.captureSteps = {0};
+    AttentionOp capture(plan, &atlas);
+    QVERIFY(errorOf([&] { capture.self(0, qg, k, v); }).contains("train with dense attention"));
+  }
+
+  void clipStreamIsOrderedAndSkipsHeldOutSeeds() {
+    auto tokenizer = std::make_shared<const WordTokenizer>(WordTokenizer::load(vocabPath()));
+    SceneSize size{4, 16, 16};
+    ClipStream stream(tokenizer, 24, size, 99, 5, 3, 8);
+    for (uint64_t i = 5; i < 15; ++i) {
+      TrainingClip got = stream.next();
+      TrainingClip want = makeTrainingClip(99, i, size, *tokenizer, 24);
+      QCOMPARE(got.index, i);
+      QCOMPARE(got.seed, want.seed);
+      QVERIFY(got.seed < kHeldOutSeedBase);
+      QVERIFY(got.rgb == want.rgb);
+      QVERIFY(got.ids == want.ids);
+      QCOMPARE(int64_t(got.rgb.size()), int64_t(4 * 16 * 16 * 3));
+    }
+    QCOMPARE(stream.position(), uint64_t(15));
+    QVERIFY(clipSeed(99, 1) != clipSeed(99, 2));
+    QVERIFY(clipSeed(99, 1) != clipSeed(100, 1));
+  }
+
+  void lossLogKeepsRowsUpToTheResumedStep() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("loss.csv").toStdString();
+    {
+      LossLog log(path, "", 0);
+      for (int s = 1; s <= 5; ++s) log.append({s * 10, 1.0 / s, 1e-3, 100.0 + s, 2.0 * s});
+    }
+    LossLog resumed(path, path, 30);
+    QCOMPARE(int(resumed.rows().size()), 3);
+    resumed.append({40, 0.2, 1e-3, 100, 9});
+    auto rows = LossLog::read(path);
+    QCOMPARE(int(rows.size()), 4);
+    QCOMPARE(rows.back().step, int64_t(40));
+    QVERIFY(std::abs(rows[1].loss - 0.5) < 1e-9);
+    std::ofstream(path, std::ios::app) << "50,oops\n";
+    QVERIFY(errorOf([&] { LossLog::read(path); }).contains("line 6"));
+  }
+
+  void optionsFromJsonNameTheBadField() {
+    QVERIFY(errorOf([] { TrainingOptions::fromJson({{"batch", 0}}, "x.json"); }).contains("batch"));
+    QVERIFY(errorOf([] { TrainingOptions::fromJson({{"lr", "fast"}}, "x.json"); }).contains("lr"));
+    QVERIFY(errorOf([] { TrainingOptions::fromJson({{"batch", 6}, {"repeat", 4}}, "x.json"); }).contains("repeat"));
+    auto o = TrainingOptions::fromJson({{"steps", 7}, {"decay", "constant"}}, "x.json");
+    QCOMPARE(o.steps, int64_t(7));
+    QCOMPARE(TrainingOptions::fromJson(o.toJson(), "x").toJson(), o.toJson());
+  }
+
+  void resumedRunEndsWhereAnUninterruptedRunEnds() {
+    QTemporaryDir dir;
+    // One run of 4 steps.
+    TrainerSettings whole = tinySettings(dir.filePath("whole"));
+    TrainingReport a = train(whole, nullptr, nullptr);
+    QVERIFY(a.finished);
+    QCOMPARE(a.step, int64_t(4));
+    // The same run stopped after 2 steps (as --minutes or Ctrl-C would), then resumed.
+    TrainerSettings first = tinySettings(dir.filePath("split"));
+    first.optionOverrides["steps"] = 4;
+    std::atomic<bool> stop{false};
+    int64_t logged = 0;
+    auto stopAtTwo = [&](const LossRow& row, int64_t) {
+      logged = row.step;
+      if (row.step == 2) stop = true;
+    };
+    TrainingReport b = train(first, stopAtTwo, &stop);
+    QCOMPARE(b.step, int64_t(2));
+    QVERIFY(!b.finished);
+    fs::copy_file(dir.filePath("split/model/model.safetensors").toStdString(), dir.filePath("stopped.safetensors").toStdString());
+    TrainerSettings second = tinySettings(dir.filePath("split"));
+    second.optionOverrides = nlohmann::json::object();
+    second.resumeFrom = dir.filePath("split").toStdString();
+    TrainingReport c = train(second, nullptr, nullptr);
+    QVERIFY(c.finished);
+    QCOMPARE(c.step, int64_t(4));
+
+    auto wa = weightsOf(dir.filePath("whole/model/model.safetensors").toStdString());
+    auto wc = weightsOf(dir.filePath("split/model/model.safetensors").toStdString());
+    QCOMPARE(wa.size(), wc.size());
+    // The moments travel as bfloat16, so the resumed run lands near, not on,
+    // the uninterrupted one: within 2% of what the last two steps moved.
+    auto wb = weightsOf(dir.filePath("stopped.safetensors").toStdString());
+    double resumed = 0, moved = 0;
+    for (const auto& [name, t] : wa) {
+      resumed += (wc.at(name) - t).pow(2).sum().item<double>();
+      moved += (wb.at(name) - t).pow(2).sum().item<double>();
+    }
+    QVERIFY(moved > 0);
+    QVERIFY2(std::sqrt(resumed / moved) < 0.02, std::to_string(std::sqrt(resumed / moved)).c_str());
+    auto rows = LossLog::read(dir.filePath("split/loss.csv").toStdString());
+    QCOMPARE(int(rows.size()), 4);
+    QCOMPARE(rows[3].step, int64_t(4));
+    QVERIFY(std::isfinite(rows[3].loss) && rows[3].loss > 0);
+    // The shipped folder is a loadable, trained model with its recipe.
+    Model shipped = Model::load(dir.filePath("split/model").toStdString());
+    QVERIFY(shipped.config.trained);
+    QVERIFY(fs::exists(dir.filePath("split/model/recipe.json").toStdString()));
+    std::ifstream recipeFile(dir.filePath("split/recipe.json").toStdString());
+    auto recipe = nlohmann::json::parse(recipeFile);
+    QCOMPARE(recipe.at("steps_done").get<int64_t>(), int64_t(4));
+    QCOMPARE(recipe.at("options").at("batch").get<int64_t>(), int64_t(4));
+  }
+
+  void badCheckpointsAreRefusedWithTheirFault() {
+    QTemporaryDir dir;
+    TrainerSettings s = tinySettings(dir.filePath("run"));
+    s.optionOverrides["steps"] = 1;
+    train(s, nullptr, nullptr);
+    const fs::path ck = dir.filePath("run/checkpoint").toStdString();
+    QVERIFY(fs::exists(ck / "state.json"));
+    Checkpoint loaded = loadCheckpoint(dir.filePath("run").toStdString());
+    QCOMPARE(loaded.state.step, int64_t(1));
+
+    // A different architecture asked for on resume.
+    TrainerSettings other = tinySettings(dir.filePath("run"));
+    other.resumeFrom = dir.filePath("run").toStdString();
+    other.config.dim = 48;
+    other.configGiven = true;
+    QVERIFY(errorOf([&] { train(other, nullptr, nullptr); }).contains("dim is 32 in the checkpoint but 48"));
+    // Not a checkpoint at all.
+    QVERIFY(errorOf([&] { loadCheckpoint(dir.path().toStdString()); }).contains("holds no training checkpoint"));
+    // Corrupt state.
+    fs::copy(ck, dir.filePath("corrupt").toStdString(), fs::copy_options::recursive);
+    const fs::path bad = dir.filePath("corrupt").toStdString();
+    std::ofstream(bad / "state.json") << "{ not json";
+    QVERIFY(errorOf([&] { loadCheckpoint(bad.string()); }).contains("state.json is not valid JSON"));
+    std::ofstream(bad / "state.json") << R"({"format": "attnscope.train-checkpoint", "version": 9})";
+    QVERIFY(errorOf([&] { loadCheckpoint(bad.string()); }).contains("version 9"));
+    // A truncated optimiser file.
+    fs::copy_file(ck / "state.json", bad / "state.json", fs::copy_options::overwrite_existing);
+    fs::resize_file(bad / "adam_m.safetensors", 20);
+    QVERIFY(errorOf([&] { loadCheckpoint(bad.string()); }).contains("adam_m.safetensors"));
+    // Moments saved for other parameters.
+    fs::remove(bad / "adam_m.safetensors");
+    saveTensors((bad / "adam_m.safetensors").string(), {{"nonsense", torch::randn({2})}});
+    TrainerSettings resumeBad = tinySettings(dir.filePath("elsewhere"));
+    resumeBad.resumeFrom = bad.string();
+    QVERIFY(errorOf([&] { train(resumeBad, nullptr, nullptr); }).contains("unknown parameter nonsense"));
+    // Weights that do not fit the config.
+    fs::remove(bad / "adam_m.safetensors");
+    QVERIFY(errorOf([&] { loadCheckpoint(bad.string()); }).contains("adam_m.safetensors is missing"));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestTraining)
+#include "test_training.moc"
