@@ -44,6 +44,8 @@ int main(int argc, char** argv) {
   app.add_option("--resume", s.resumeFrom, "Continue from this run folder or checkpoint folder");
   app.add_option("--minutes", s.minutes, "Stop after this many minutes (a checkpoint is written); 0 = no limit");
   app.add_option("--device", s.device, "cuda or cpu")->check(CLI::IsMember({"cuda", "cpu"}));
+  app.add_option("--precision", s.precision, "auto (bf16 autocast on CUDA), bf16 or fp32")
+      ->check(CLI::IsMember({"auto", "bf16", "fp32"}));
   app.add_option("--device-label", s.deviceLabel, "Device name recorded in recipe.json");
   app.add_option("--workers", s.workers, "Clip rendering threads (0 = all cores but two)");
   app.add_flag("--no-measure", noMeasure, "Skip timing one inference denoising step before training");

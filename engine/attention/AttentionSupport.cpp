@@ -18,7 +18,7 @@ std::string shapeOf(const torch::Tensor& t) {
 }  // namespace
 
 void checkInputs(const char* op, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                 bool self) {
+                 bool self, bool anyFloat) {
   const std::string where = std::string(op) + ": ";
   const char* names[] = {"q", "k", "v"};
   const torch::Tensor* ts[] = {&q, &k, &v};
@@ -26,7 +26,7 @@ void checkInputs(const char* op, const torch::Tensor& q, const torch::Tensor& k,
     if (!ts[i]->defined()) throw Error(where + names[i] + " is undefined");
     if (ts[i]->dim() != 4)
       throw Error(where + names[i] + " must be [B, H, N, D], got " + shapeOf(*ts[i]));
-    if (ts[i]->scalar_type() != torch::kFloat32)
+    if (anyFloat ? !ts[i]->is_floating_point() : ts[i]->scalar_type() != torch::kFloat32)
       throw Error(where + names[i] + " must be float32, got " + std::string(c10::toString(ts[i]->scalar_type())));
   }
   for (int i = 1; i < 3; ++i)

@@ -20,9 +20,10 @@ namespace attnscope {
 namespace attention_detail {
 
 // Throws Error naming `op` and the tensor at fault unless q is [B, H, N, D]
-// and k, v are [B, H, M, D], all float32 (M == N when `self` is true).
+// and k, v are [B, H, M, D], all float32 unless `anyFloat` (M == N when
+// `self` is true).
 void checkInputs(const char* op, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                 bool self);
+                 bool self, bool anyFloat = false);
 // Throws Error unless the grid has exactly n video tokens and the layout fits it.
 void checkGrid(const char* op, const TokenGrid& grid, const BlockLayout& layout, int64_t n);
 

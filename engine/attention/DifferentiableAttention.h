@@ -5,7 +5,7 @@
 // is at::scaled_dot_product_attention (fused kernels on CUDA); on older
 // LibTorch the plain matmul / softmax / matmul composition. The CPU kernels
 // in AttentionKernels.h stay the inference path on the CPU.
-//   q: [B, H, N, D]; k, v: [B, H, M, D] float32 -> [B, H, N, D]
+//   q: [B, H, N, D]; k, v: [B, H, M, D] floating point -> [B, H, N, D]
 #include <torch/torch.h>
 
 namespace attnscope {

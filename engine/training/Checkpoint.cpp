@@ -1,5 +1,9 @@
 #include "engine/training/Checkpoint.h"
 
+#include <ftw.h>
+#include <stdio.h>
+
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -25,6 +29,21 @@ std::map<std::string, torch::Tensor> readAll(const fs::path& path) {
   std::map<std::string, torch::Tensor> out;
   for (const auto& info : file.tensors()) out[info.name] = readTensor(file, info);
   return out;
+}
+
+// Recursive removal and renames through POSIX: std::filesystem::remove_all
+// on a non-empty folder crashed (a call through a null pointer) in the GPU
+// machine's toolchain.
+void removeTree(const fs::path& path) {
+  if (!fs::exists(path)) return;
+  auto removeOne = [](const char* p, const struct stat*, int, struct FTW*) { return ::remove(p); };
+  if (::nftw(path.c_str(), removeOne, 16, FTW_DEPTH | FTW_PHYS) != 0)
+    throw Error("cannot remove " + path.string() + ": " + std::strerror(errno));
+}
+
+void renamePath(const fs::path& from, const fs::path& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0)
+    throw Error("cannot rename " + from.string() + " to " + to.string() + ": " + std::strerror(errno));
 }
 
 // The optimiser's moments are stored as bfloat16: a resumed run's Adam
@@ -98,8 +117,7 @@ void saveCheckpoint(const std::string& runDir, const Model& model, const Model& 
   const fs::path dir = fs::path(runDir) / "checkpoint";
   const fs::path tmp = fs::path(runDir) / "checkpoint.tmp";
   const fs::path old = fs::path(runDir) / "checkpoint.old";
-  std::error_code ec;
-  fs::remove_all(tmp, ec);
+  removeTree(tmp);
   fs::create_directories(tmp);
   model.save(tmp.string());
   ema.save((tmp / "ema").string());
@@ -119,10 +137,10 @@ void saveCheckpoint(const std::string& runDir, const Model& model, const Model& 
     out << j.dump(2) << "\n";
     if (!out) throw Error("cannot write " + (tmp / "state.json").string());
   }
-  fs::remove_all(old, ec);
-  if (fs::exists(dir)) fs::rename(dir, old);
-  fs::rename(tmp, dir);
-  fs::remove_all(old, ec);
+  removeTree(old);
+  if (fs::exists(dir)) renamePath(dir, old);
+  renamePath(tmp, dir);
+  removeTree(old);
 }
 
 Checkpoint loadCheckpoint(const std::string& path) {

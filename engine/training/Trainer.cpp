@@ -8,6 +8,10 @@
 #include <thread>
 
 #include <torch/cuda.h>
+#include <torch/version.h>
+#if TORCH_VERSION_MAJOR >= 2
+#include <ATen/autocast_mode.h>
+#endif
 
 #include "engine/attention/AttentionOp.h"
 #include "engine/core/Error.h"
@@ -45,6 +49,44 @@ torch::Device chooseDevice(const std::string& name) {
   return torch::kCUDA;
 }
 
+// bfloat16 autocast on CUDA for the scope of the forward pass: matrix
+// products and attention in bfloat16 (flash attention), norms, softmax and
+// the loss in float32; the weights, gradients and optimiser stay float32.
+class Bf16Autocast {
+ public:
+  explicit Bf16Autocast(bool on) : on_(on) {
+#if TORCH_VERSION_MAJOR >= 2
+    if (!on_) return;
+    at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+    at::autocast::set_autocast_enabled(at::kCUDA, true);
+#else
+    if (on_) throw Error("bfloat16 autocast needs LibTorch 2.0 or newer");
+#endif
+  }
+  ~Bf16Autocast() {
+#if TORCH_VERSION_MAJOR >= 2
+    if (!on_) return;
+    at::autocast::set_autocast_enabled(at::kCUDA, false);
+    at::autocast::clear_cache();
+#endif
+  }
+  Bf16Autocast(const Bf16Autocast&) = delete;
+  Bf16Autocast& operator=(const Bf16Autocast&) = delete;
+
+ private:
+  bool on_;
+};
+
+bool useBf16(const std::string& precision, torch::Device device) {
+  if (precision == "bf16") {
+    if (!device.is_cuda()) throw Error("precision bf16 needs the cuda device");
+    return true;
+  }
+  if (precision == "fp32") return false;
+  if (precision != "auto") throw Error("precision must be auto, bf16 or fp32, got " + precision);
+  return device.is_cuda() && TORCH_VERSION_MAJOR >= 2;
+}
+
 void moveTo(Model& model, torch::Device device) {
   model.dit->to(device);
   model.textEncoder->to(device);
@@ -77,6 +119,7 @@ TrainingReport train(const TrainerSettings& settings, const std::function<void(c
   const auto sessionStart = Clock::now();
   if (settings.outDir.empty()) throw Error("training needs an output folder");
   const torch::Device device = chooseDevice(settings.device);
+  const bool bf16 = useBf16(settings.precision, device);
   fs::create_directories(settings.outDir);
 
   // Model, EMA, options and progress: from a checkpoint or fresh.
@@ -192,7 +235,11 @@ TrainingReport train(const TrainerSettings& settings, const std::function<void(c
     auto keep = torch::rand({opts.batch}, onDevice).ge(opts.condDropout).to(torch::kInt64);
     tokens = tokens * keep.unsqueeze(1);  // dropped prompts become all padding, the sampler's empty prompt
 
-    auto loss = flowMatchingLoss(model, flowMatchingSample(x0, noise, sigmas), tokens, op);
+    torch::Tensor loss;
+    {
+      Bf16Autocast autocast(bf16);
+      loss = flowMatchingLoss(model, flowMatchingSample(x0, noise, sigmas), tokens, op);
+    }
     for (auto& [name, p] : params) p.mutable_grad() = torch::Tensor();
     loss.backward();
     clipGradientNorm(params, opts.gradClip);
@@ -238,7 +285,8 @@ TrainingReport train(const TrainerSettings& settings, const std::function<void(c
       {"samples_per_second_last_session", report.samplesPerSecond},
       {"denoise_step_seconds", report.denoiseStepSeconds},
       {"device", settings.deviceLabel.empty() ? settings.device : settings.deviceLabel},
-      {"precision", device.is_cuda() ? "float32 weights and optimiser, TF32 matrix products" : "float32"},
+      {"precision", bf16 ? "bfloat16 autocast forward (float32 weights, gradients, optimiser, loss)"
+                    : device.is_cuda() ? "float32 weights and optimiser, TF32 matrix products" : "float32"},
       {"objective", "flow matching: x_t = (1 - sigma) x0 + sigma noise, t = 1000 sigma, target v = noise - x0, MSE"},
       {"timesteps", "sigma = shift(u), u ~ U(0, 1), shift(u) = k u / (1 + (k - 1) u)"},
       {"data", "procedural clips sampleScene(seed) with seeds below kHeldOutSeedBase (2^40), rendered at the model's default size"},

@@ -32,6 +32,9 @@ struct TrainerSettings {
   nlohmann::json optionOverrides = nlohmann::json::object();  // TrainingOptions fields given by the user
   double minutes = 0;            // stop (with a checkpoint) after this much wall time; 0 = no limit
   std::string device = "cuda";   // "cuda" or "cpu"
+  // "auto": bfloat16 autocast of the forward pass on CUDA with LibTorch 2+
+  // (float32 weights, optimiser and loss), float32 otherwise; or "bf16" / "fp32".
+  std::string precision = "auto";
   std::string deviceLabel;       // recorded in the recipe (e.g. the GPU's name)
   std::string gitCommit = "unknown";
   int workers = 0;               // clip rendering threads; 0 = all cores but two
