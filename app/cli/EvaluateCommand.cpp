@@ -1,6 +1,7 @@
 // `evaluate`: prompt following of a model on held-out procedural scenes
 // (colour and direction accuracy of the main shape, temporal coherence), with
 // the same analysis of the ground-truth renders as a control.
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <csignal>
@@ -150,11 +151,13 @@ int run(const EvaluateOptions& o, const char* argv0) {
     std::snprintf(b, sizeof b, "%.2f px", v);
     return std::isfinite(v) ? std::string(b) : std::string("n/a");
   };
-  std::printf("%-4s %-58s %-7s %-7s %-10s %-10s %8s\n", "#", "caption", "colour", "found", "motion", "found",
-              "jump");
+  int captionWidth = 7;
+  for (const auto& s : r.rows) captionWidth = std::max(captionWidth, static_cast<int>(s.caption.size()));
+  std::printf("%-4s %-*s %-7s %-7s %-10s %-10s %8s\n", "#", captionWidth, "caption", "colour", "found", "motion",
+              "found", "jump");
   for (size_t i = 0; i < r.rows.size(); ++i) {
     const auto& s = r.rows[i];
-    std::printf("%-4zu %-58s %-7s %-7s %-10s %-10s %8s\n", i, s.caption.c_str(), colourName(s.colour).c_str(),
+    std::printf("%-4zu %-*s %-7s %-7s %-10s %-10s %8s\n", i, captionWidth, s.caption.c_str(), colourName(s.colour).c_str(),
                 colourName(s.generated.colour).c_str(), motionName(s.motion).c_str(),
                 s.directionScored ? motionName(s.generated.direction).c_str() : "-", px(s.generatedJump).c_str());
   }

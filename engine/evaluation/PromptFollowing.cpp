@@ -27,7 +27,7 @@ AccuracySummary summarise(const std::vector<PromptFollowingSample>& rows, bool g
     s.colourRight += e.colour == r.colour;
     if (r.directionScored) {
       ++s.directionSamples;
-      s.directionRight += e.direction == r.motion;
+      s.directionRight += e.colour >= 0 && e.direction == r.motion;
     }
     const double jump = generated ? r.generatedJump : r.groundTruthJump;
     if (std::isfinite(jump)) jumps += jump, ++s.trackedSamples;

@@ -8,7 +8,8 @@
 // analysis itself gets wrong).
 //
 // Direction is scored only where the main shape translates or is still
-// (bounce, rotate, grow and shrink have no single direction). Temporal
+// (bounce, rotate, grow and shrink have no single direction), and is wrong
+// where the analysis finds no shape. Temporal
 // coherence is the mean centroid jump between frames of the generated video,
 // next to the same figure on the ground-truth render, and the mean distance
 // of the generated track from the true centres.
@@ -50,7 +51,8 @@ struct PromptFollowingSample {
   double trackError = 0;            // generated track vs true centres (px), NaN when not tracked
   double seconds = 0;               // generation time
   bool colourRight() const { return generated.colour == colour; }
-  bool directionRight() const { return directionScored && generated.direction == motion; }
+  // "Still" only counts when a shape was found at all.
+  bool directionRight() const { return directionScored && generated.colour >= 0 && generated.direction == motion; }
 };
 
 struct AccuracySummary {

@@ -415,6 +415,29 @@ class TestProcedural : public QObject {
     QVERIFY(std::isnan(e.track[0][0]));
   }
 
+  // Coloured noise (what an untrained model draws) is no shape.
+  void analysisOfNoiseFindsNoShape() {
+    std::mt19937 rng(3);
+    VideoFrames v;
+    v.frames = 16, v.height = 64, v.width = 64;
+    v.rgb.resize(size_t(16 * 64 * 64 * 3));
+    for (auto& b : v.rgb) b = uint8_t(rng() & 0xff);
+    const MainShapeEstimate e = estimateMainShape(v);
+    QCOMPARE(e.colour, -1);
+    // ...but a shape over strong grey-ish noise (±40 per channel) is read.
+    for (uint64_t seed = kHeldOutSeedBase; seed < kHeldOutSeedBase + 10; ++seed) {
+      const SceneSpec s = sampleScene(seed);
+      const VideoFrames shape = renderScene(s);
+      for (size_t i = 0; i < v.rgb.size(); i += 3) {
+        const uint8_t* p = shape.rgb.data() + i;
+        const int chroma = std::max({p[0], p[1], p[2]}) - std::min({p[0], p[1], p[2]});
+        for (int c = 0; c < 3; ++c)
+          v.rgb[i + c] = chroma > 60 ? p[c] : uint8_t((s.darkBackground ? 50 : 200) + int(rng() % 81) - 40);
+      }
+      QCOMPARE(estimateMainShape(v).colour, s.shapes[0].colour);
+    }
+  }
+
   void badInputIsRefusedWithTheFieldNamed() {
     QVERIFY(errorOf([] { sampleScene(1, {1, 64, 64}); }).contains("frames"));
     QVERIFY(errorOf([] { sampleScene(1, {16, 0, 64}); }).contains("height"));
