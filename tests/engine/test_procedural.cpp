@@ -10,6 +10,7 @@
 #include <set>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "engine/core/Error.h"
 #include "engine/model/WordTokenizer.h"
@@ -106,6 +107,19 @@ class TestProcedural : public QObject {
   Q_OBJECT
 
  private slots:
+  // The trainer renders on many threads at once (the shape tables are built on first use,
+  // so this runs first).
+  void threadsRenderWhatOneThreadRenders() {
+    std::vector<std::vector<uint8_t>> parallel(32);
+    std::vector<std::thread> workers;
+    for (int t = 0; t < 4; ++t)
+      workers.emplace_back([&, t] {
+        for (size_t i = size_t(t); i < parallel.size(); i += 4) parallel[i] = renderScene(sampleScene(900 + i)).rgb;
+      });
+    for (auto& w : workers) w.join();
+    for (size_t i = 0; i < parallel.size(); ++i) QVERIFY(parallel[i] == renderScene(sampleScene(900 + i)).rgb);
+  }
+
   void sameSeedGivesSameSceneAndPixels() {
     for (uint64_t seed : {uint64_t(0), uint64_t(7), uint64_t(123456789), kHeldOutSeedBase + 3}) {
       const SceneSpec a = sampleScene(seed), b = sampleScene(seed);
