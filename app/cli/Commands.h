@@ -14,5 +14,6 @@ Runner addDeriveCommand(CLI::App& app);
 Runner addCompareCommand(CLI::App& app);
 Runner addStrategiesCommand(CLI::App& app);
 Runner addHistoryCommand(CLI::App& app);
+Runner addEvaluateCommand(CLI::App& app, const char* argv0);
 
 }  // namespace attnscope::cli

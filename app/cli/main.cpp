@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   runners["compare"] = attnscope::cli::addCompareCommand(app);
   runners["strategies"] = attnscope::cli::addStrategiesCommand(app);
   runners["history"] = attnscope::cli::addHistoryCommand(app);
+  runners["evaluate"] = attnscope::cli::addEvaluateCommand(app, argv[0]);
   CLI11_PARSE(app, argc, argv);
   attnscope::quietVideoLibraryLogs();
   try {

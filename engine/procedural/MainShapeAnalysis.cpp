@@ -5,8 +5,11 @@
 //  2. Foreground: pixels with some chroma that are much closer to a palette
 //     colour than to the background (anti-aliased rims, which sit halfway,
 //     are left out so they cannot be mistaken for a neighbouring colour).
-//  3. The dominant colour is the one with most foreground pixels; its
-//     centroid per frame is the track; a least-squares line through the
+//  3. The dominant colour is the one with most foreground pixels among the
+//     colours that form a blob (their pixels' spread around the centroid,
+//     averaged over frames, under 30% of the frame: uniform noise spreads
+//     over ~40%, the largest shape under 20%); its centroid per frame is the
+//     track; a least-squares line through the
 //     track gives the net displacement, classified into eight directions
 //     (45° sectors) or Still inside a dead zone of 6% of the frame (≥ 2 px).
 #include <algorithm>
@@ -22,6 +25,7 @@ namespace {
 constexpr int kMinChroma = 40;           // max - min channel; backgrounds stay below 30
 constexpr double kRimRatio = 0.6;        // colour distance must be below 0.6 x background distance
 constexpr double kDeadZoneFraction = 0.06;
+constexpr double kMaxSpreadFraction = 0.30;  // of min(height, width)
 
 std::array<int, 3> borderMedian(const VideoFrames& v) {
   std::array<std::array<int64_t, 256>, 3> hist{};
@@ -78,7 +82,7 @@ MainShapeEstimate estimateMainShape(const VideoFrames& video) {
   // Per frame and colour: pixel count and coordinate sums.
   struct Tally {
     int64_t count = 0;
-    double sx = 0, sy = 0;
+    double sx = 0, sy = 0, sxx = 0, syy = 0;
   };
   std::vector<Tally> tally(size_t(video.frames * colours));
   for (int64_t f = 0; f < video.frames; ++f) {
@@ -102,19 +106,35 @@ MainShapeEstimate estimateMainShape(const VideoFrames& video) {
         ++t.count;
         t.sx += double(x);
         t.sy += double(y);
+        t.sxx += double(x) * double(x);
+        t.syy += double(y) * double(y);
       }
   }
 
   MainShapeEstimate estimate;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   estimate.track.assign(size_t(video.frames), {nan, nan});
-  std::vector<int64_t> totals(size_t(colours), 0);
-  for (int64_t f = 0; f < video.frames; ++f)
-    for (int k = 0; k < colours; ++k) totals[k] += tally[size_t(f * colours + k)].count;
-  const int dominant = static_cast<int>(std::max_element(totals.begin(), totals.end()) - totals.begin());
   // A handful of stray pixels is noise, not a shape.
   const int64_t minPerFrame = std::max<int64_t>(3, video.height * video.width / 1000);
-  if (totals[dominant] < minPerFrame) return estimate;
+  const double maxSpread = kMaxSpreadFraction * double(std::min(video.height, video.width));
+  int dominant = -1;
+  int64_t dominantCount = 0;
+  for (int k = 0; k < colours; ++k) {
+    int64_t total = 0;
+    double spread = 0;
+    int frames = 0;
+    for (int64_t f = 0; f < video.frames; ++f) {
+      const Tally& t = tally[size_t(f * colours + k)];
+      total += t.count;
+      if (t.count < minPerFrame) continue;
+      const double mx = t.sx / t.count, my = t.sy / t.count;
+      spread += std::sqrt(std::max(0.0, t.sxx / t.count - mx * mx + t.syy / t.count - my * my));
+      ++frames;
+    }
+    if (frames == 0 || spread / frames > maxSpread) continue;
+    if (total > dominantCount) dominant = k, dominantCount = total;
+  }
+  if (dominant < 0) return estimate;
   estimate.colour = dominant;
 
   // Least-squares line x(t), y(t) through the frames where the colour is seen.

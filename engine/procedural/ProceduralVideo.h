@@ -80,14 +80,15 @@ std::vector<std::vector<std::array<double, 2>>> shapeCentres(const SceneSpec& sc
 constexpr int kMaxCaptionWords = 16;
 // The caption the grammar gives a scene (what sampleScene stores): the main
 // shape's clause first, then the other shapes, then the background, dropping
-// detail (texture word, other shapes' motions) until it fits.
+// detail (texture word, other shapes' motions, their names) until it fits.
 std::string captionFor(const SceneSpec& scene);
 
 // What simple image analysis sees in a (generated) video: the dominant
 // foreground colour, the centroid track of the pixels of that colour, and the
-// translational direction of that track.
+// translational direction of that track. It knows the palette, nothing of
+// the scene or the model. Throws Error on an empty or inconsistent video.
 struct MainShapeEstimate {
-  int colour = -1;                           // index into shapePalette(), -1 = no foreground found
+  int colour = -1;                           // index into shapePalette(), -1 = no coloured blob found
   Motion direction = Motion::Still;          // Still / Left / ... / DownRight only
   std::vector<std::array<double, 2>> track;  // centroid per frame, NaN where the colour is absent
 };

@@ -1,7 +1,8 @@
 // The caption grammar:
 //   caption  := main-clause { other-clause } background
 //   main     := article colour kind motion-phrase      (article: "a" / "an")
-//   other    := "and" article colour kind motion-phrase | "with" article colour kind
+//   others   := { "and" article colour kind motion-phrase }
+//               [ "with" article colour kind { "and" article colour kind } ]
 //             | "with two shapes" (both others at once)
 //   background := "on a" tone [texture] "background"
 // Detail is dropped, least important first (texture word, then the other
@@ -59,7 +60,8 @@ std::vector<std::string> build(const SceneSpec& scene, bool texture, size_t full
     if (scene.shapes.size() > 2) w.back() = "shapes";
   } else {
     for (size_t i = 1; i < scene.shapes.size(); ++i) {
-      w.push_back(i < fullClauses ? "and" : "with");
+      // "with a cyan circle and a purple circle": one "with" for the unnamed-motion list.
+      w.push_back(i == fullClauses ? "with" : "and");
       append(w, shapeNoun(scene.shapes[i]));
       if (i < fullClauses) append(w, motionPhrase(scene.shapes[i].motion));
     }

@@ -1,6 +1,7 @@
 // attnscope-cli end to end on the built default model:
 // generate -> capture -> derive -> generate --mask -> compare, with the
-// outputs checked, plus --help everywhere and clear errors on bad input.
+// outputs checked, the prompt-following evaluation, plus --help everywhere
+// and clear errors on bad input.
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -15,6 +16,7 @@
 #include "engine/io/Video.h"
 #include "engine/mask/MaskPlan.h"
 #include "engine/pipeline/RunHistory.h"
+#include "engine/procedural/ProceduralVideo.h"
 
 using namespace attnscope;
 
@@ -44,7 +46,7 @@ class TestCli : public QObject {
 
  private Q_SLOTS:
   void everySubcommandHasHelp() {
-    for (QString sub : {"generate", "capture", "derive", "compare", "strategies", "history"}) {
+    for (QString sub : {"generate", "capture", "derive", "compare", "strategies", "history", "evaluate"}) {
       Run r = cli({sub, "--help"});
       QCOMPARE(r.code, 0);
       QVERIFY2(r.out.contains("--json"), qPrintable(sub));
@@ -130,6 +132,76 @@ class TestCli : public QObject {
     QCOMPARE(runs[0].toObject()["command"].toString(), QString("generate"));
     QCOMPARE(runs[1].toObject()["command"].toString(), QString("capture"));
     QCOMPARE(runs[1].toObject()["atlas"].toString(), path("atlas.safetensors"));
+  }
+
+  // Untrained model: the report's shape and counts are checked, never its accuracy.
+  void evaluateReportsPromptFollowing() {
+    Run r = cli({"evaluate", "--samples", "2", "--steps", "2", "--strip", path("strip.png"), "--strip-truth", "--csv",
+                 path("rows.csv"), "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const QJsonObject j = r.json();
+    QCOMPARE(j["command"].toString(), QString("evaluate"));
+    QCOMPARE(j["samples"].toInt(), 2);
+    QCOMPARE(j["steps"].toInt(), 2);
+    QCOMPARE(j["model_trained"].toBool(), false);
+    const QJsonArray rows = j["rows"].toArray();
+    QCOMPARE(rows.size(), 2);
+    int scored = 0;
+    for (int i = 0; i < rows.size(); ++i) {
+      const QJsonObject row = rows[i].toObject();
+      const uint64_t seed = kHeldOutSeedBase + uint64_t(i);
+      QCOMPARE(row["scene_seed"].toDouble(), double(seed));
+      const SceneSpec scene = sampleScene(seed);
+      QCOMPARE(row["caption"].toString().toStdString(), scene.caption);
+      QCOMPARE(row["colour"].toString().toStdString(), shapePalette()[scene.shapes[0].colour].name);
+      QCOMPARE(row["motion"].toString().toStdString(), motionName(scene.shapes[0].motion));
+      scored += row["direction_scored"].toBool();
+      QCOMPARE(row["colour_ok"].toBool(), row["found_colour"] == row["colour"]);
+    }
+    for (const char* which : {"generated", "ground_truth"}) {
+      const QJsonObject s = j[which].toObject();
+      QCOMPARE(s["samples"].toInt(), 2);
+      QCOMPARE(s["direction_samples"].toInt(), scored);
+      QVERIFY(s["colour_right"].toInt() >= 0 && s["colour_right"].toInt() <= 2);
+    }
+    // The control: the analysis reads the ground-truth renders right.
+    QCOMPARE(j["ground_truth"].toObject()["colour_right"].toInt(), 2);
+
+    // Strip: 2 samples, each generated row with its ground truth under it;
+    // 8 frames of 64x64 drawn at 2x with 2 px gaps.
+    QFile png(path("strip.png"));
+    QVERIFY(png.open(QIODevice::ReadOnly));
+    const QByteArray head = png.read(24);
+    QVERIFY(head.startsWith("\x89PNG\r\n\x1a\n"));
+    auto be32 = [&](int at) {
+      return (uint32_t(uint8_t(head[at])) << 24) | (uint32_t(uint8_t(head[at + 1])) << 16) |
+             (uint32_t(uint8_t(head[at + 2])) << 8) | uint32_t(uint8_t(head[at + 3]));
+    };
+    QCOMPARE(be32(16), uint32_t(8 * 128 + 9 * 2));
+    QCOMPARE(be32(20), uint32_t(4 * 128 + 5 * 2));
+    // Decoded, the ground-truth row of sample 0 shows its render, frame by frame.
+    const VideoFrames picture = readVideo(path("strip.png").toStdString());
+    QCOMPARE(picture.width, int64_t(8 * 128 + 18));
+    const VideoFrames truth = renderScene(sampleScene(kHeldOutSeedBase));
+    for (int column : {0, 7})
+      for (auto [x, y] : {std::pair<int, int>{10, 20}, {33, 40}, {60, 5}}) {
+        const int frame = column * 15 / 7;
+        const uint8_t* expected = truth.frame(frame) + (y * 64 + x) * 3;
+        const int64_t px = 2 + column * 130 + 2 * x, py = 2 + 130 + 2 * y;
+        const uint8_t* got = picture.frame(0) + (py * picture.width + px) * 3;
+        QVERIFY2(got[0] == expected[0] && got[1] == expected[1] && got[2] == expected[2],
+                 qPrintable(QString("column %1 pixel (%2,%3)").arg(column).arg(x).arg(y)));
+      }
+
+    QFile csv(path("rows.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QStringList lines = QString(csv.readAll()).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 3);
+    QVERIFY(lines[0].startsWith("sample,scene_seed,caption"));
+
+    Run bad = cli({"evaluate", "--samples", "0"});
+    QCOMPARE(bad.code, 1);
+    QVERIFY2(bad.err.contains("--samples"), qPrintable(bad.err));
   }
 
   void badInputIsAClearError() {
