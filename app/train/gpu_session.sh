@@ -8,8 +8,8 @@
 #   gpu_session.sh probe                      smoke test + throughput table
 #   gpu_session.sh train MINUTES [ARGS...]    fresh run, or resume if a checkpoint is there
 #   gpu_session.sh pack                       checkpoint + logs -> $OUT (15 MiB parts)
-#   gpu_session.sh again SECONDS              build, measure throughput, resume and train so that the
-#                                             schedule ends within SECONDS of this call
+#   gpu_session.sh again SECONDS STEPS [ARGS] build, resume and train for what is left of SECONDS,
+#                                             the schedule ending at STEPS
 #   gpu_session.sh first SECONDS LATER        build, probe, then a fresh run sized so that it ends
 #                                             after LATER more seconds of training in later calls
 set -uo pipefail
@@ -59,23 +59,19 @@ probe() {
 }
 
 again() {
-  local deadline=$1 t0=$SECONDS
+  # again SECONDS STEPS [ARGS...]: resume and train until the deadline, the
+  # schedule ending at STEPS.
+  local deadline=$1 steps=$2 t0=$SECONDS
+  shift 2
   build || return 1
   if [[ ! -f $RUN/checkpoint/state.json ]]; then
     mkdir -p $RUN && (cd "$SRC/.devresume" && sha256sum -c parts.sha256 && cat ckpt.tar.part* | tar -x -C $RUN) || return 1
     cp "$SRC/.devresume/loss.csv" $RUN/ 2>/dev/null
   fi
-  $BIN --out /tmp/probe-again --heads 8 --batch 256 --steps 40 --warmup 10 --log-every 20 --checkpoint-every 1000 \
-    --no-measure > /tmp/probe-again.log 2>&1
-  cat /tmp/probe-again.log
-  local sps step left steps
-  sps=$(rate /tmp/probe-again)
-  step=$(python3 -c "import json; print(json.load(open('$RUN/checkpoint/state.json'))['step'])")
-  left=$((deadline - (SECONDS - t0) - 45))
-  steps=$(python3 -c "print($step + int($sps * 0.95 * $left / 256))")
-  echo "plan: $sps samples/s, at step $step, $left s -> $steps steps"
+  local left=$((deadline - (SECONDS - t0) - 40))
+  echo "plan: $left s of training, schedule ending at step $steps"
   $BIN --out $RUN --resume $RUN --minutes "$(python3 -c "print($left / 60)")" --steps "$steps" \
-    --device-label "$(label)" --probe 50 --json
+    --device-label "$(label)" --probe 50 --json "$@"
 }
 
 first() {
