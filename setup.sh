@@ -39,7 +39,7 @@ build() {
 }
 
 demo() {
-  local cli=build/app/attnscope-cli model=build/assets/default-untrained out=out
+  local cli=build/app/attnscope-cli model=build/assets/default out=out
   mkdir -p "$out"
   local prompt="a red circle moves left on a dark background"
   "$cli" generate --model "$model" --prompt "$prompt" --seed 7 --out "$out/dense.mp4"

@@ -22,10 +22,10 @@ std::string resolveModelPath(const std::string& given, const char* argv0) {
   std::error_code ec;
   fs::path exe = fs::canonical("/proc/self/exe", ec);
   if (ec) exe = fs::absolute(argv0);
-  for (fs::path candidate : {exe.parent_path() / ".." / "assets" / "default-untrained",
-                             exe.parent_path() / ".." / "share" / "attnscope" / "default-untrained"})
+  for (fs::path candidate : {exe.parent_path() / ".." / "assets" / "default",
+                             exe.parent_path() / ".." / "share" / "attnscope" / "default"})
     if (fs::exists(candidate / "config.json")) return candidate.lexically_normal().string();
-  return (exe.parent_path() / ".." / "assets" / "default-untrained").lexically_normal().string();
+  return (exe.parent_path() / ".." / "assets" / "default").lexically_normal().string();
 }
 
 void setThreads(int threads) {

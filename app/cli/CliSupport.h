@@ -8,7 +8,8 @@
 namespace attnscope::cli {
 
 // --model when given; else $ATTNSCOPE_MODEL; else the default model built
-// next to the executable (../assets/default-untrained).
+// next to the executable (../assets/default, the trained model shipped in
+// assets/default).
 std::string resolveModelPath(const std::string& given, const char* argv0);
 
 void setThreads(int threads);  // <= 0: all cores

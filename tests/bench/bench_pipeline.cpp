@@ -16,7 +16,7 @@
 using namespace attnscope;
 
 int main(int argc, char** argv) {
-  std::string modelPath = argc > 1 ? argv[1] : std::string(ATTNSCOPE_BINARY_DIR) + "/assets/default-untrained";
+  std::string modelPath = argc > 1 ? argv[1] : std::string(ATTNSCOPE_BINARY_DIR) + "/assets/default";
   at::set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));
   Model model = Model::load(modelPath);
   GenerationRequest req;

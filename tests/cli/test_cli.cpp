@@ -74,14 +74,14 @@ class TestCli : public QObject {
     for (int step : {2, 7})
       for (int layer = 0; layer < 6; ++layer) {
         std::string s = "/step" + std::to_string(step) + "/layer" + std::to_string(layer);
-        QCOMPARE(atlasFile.at("self" + s).shape, (std::vector<int64_t>{4, 16, 16}));
-        QCOMPARE(atlasFile.at("sink" + s).shape, (std::vector<int64_t>{4, 1024}));
-        QCOMPARE(atlasFile.at("entropy" + s).shape, (std::vector<int64_t>{4, 1024}));
-        QCOMPARE(atlasFile.at("cross" + s).shape, (std::vector<int64_t>{4, 1024, 16}));
+        QCOMPARE(atlasFile.at("self" + s).shape, (std::vector<int64_t>{8, 16, 16}));
+        QCOMPARE(atlasFile.at("sink" + s).shape, (std::vector<int64_t>{8, 1024}));
+        QCOMPARE(atlasFile.at("entropy" + s).shape, (std::vector<int64_t>{8, 1024}));
+        QCOMPARE(atlasFile.at("cross" + s).shape, (std::vector<int64_t>{8, 1024, 16}));
       }
     QCOMPARE(atlasFile.metadata().at("grid"), std::string("16x8x8"));
     QCOMPARE(atlasFile.metadata().at("layout"), std::string("tiled(4,4,4)"));
-    QCOMPARE(atlasFile.metadata().at("model"), std::string("attnscope-default-untrained"));
+    QCOMPARE(atlasFile.metadata().at("model"), std::string("attnscope-default-v1"));
     AttentionAtlas atlas = AttentionAtlas::load(path("atlas.safetensors").toStdString());
     for (int q = 0; q < 16; ++q) {
       double row = 0;
@@ -134,7 +134,8 @@ class TestCli : public QObject {
     QCOMPARE(runs[1].toObject()["atlas"].toString(), path("atlas.safetensors"));
   }
 
-  // Untrained model: the report's shape and counts are checked, never its accuracy.
+  // The report's shape and counts are checked here; the shipped model's
+  // accuracy is tests/engine/test_default_model.cpp's business.
   void evaluateReportsPromptFollowing() {
     Run r = cli({"evaluate", "--samples", "2", "--steps", "2", "--strip", path("strip.png"), "--strip-truth", "--csv",
                  path("rows.csv"), "--json"});
@@ -143,7 +144,7 @@ class TestCli : public QObject {
     QCOMPARE(j["command"].toString(), QString("evaluate"));
     QCOMPARE(j["samples"].toInt(), 2);
     QCOMPARE(j["steps"].toInt(), 2);
-    QCOMPARE(j["model_trained"].toBool(), false);
+    QCOMPARE(j["model_trained"].toBool(), true);
     const QJsonArray rows = j["rows"].toArray();
     QCOMPARE(rows.size(), 2);
     int scored = 0;
