@@ -72,8 +72,9 @@ void main() {
   if (p.x < P.clipX0 || p.y < P.clipY0 || p.x >= P.clipX1 || p.y >= P.clipY1) return;
 
   float rx = p.x - P.originX, ry = p.y - P.originY;
-  int col = P.zoomMode != 0 ? 0 : int(floor(rx / P.pitchX));
-  int row = P.zoomMode != 0 ? 0 : int(floor(ry / P.pitchY));
+  // A gap pixel belongs to the nearer cell (so a cell's ring surrounds it on all sides).
+  int col = P.zoomMode != 0 ? 0 : int(floor((rx + 0.5 * (P.pitchX - P.mapW)) / P.pitchX));
+  int row = P.zoomMode != 0 ? 0 : int(floor((ry + 0.5 * (P.pitchY - P.mapH)) / P.pitchY));
   if (col < 0 || row < 0 || col >= P.cols || row >= P.rows) return;
   int layer = P.zoomMode != 0 ? P.zoomLayer : row;
   int head = P.zoomMode != 0 ? P.zoomHead : col;

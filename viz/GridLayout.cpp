@@ -54,8 +54,9 @@ ViewGeometry computeGeometry(int width, int height, const ViewState& view, int64
 std::optional<MapPoint> locateMapPoint(const ViewGeometry& g, float x, float y) {
   if (!g.content.contains(x, y) || g.mapW <= 0 || g.mapH <= 0) return std::nullopt;
   float rx = x - g.originX, ry = y - g.originY;
-  int col = g.mode == ViewMode::Zoom ? 0 : static_cast<int>(std::floor(rx / g.pitchX));
-  int row = g.mode == ViewMode::Zoom ? 0 : static_cast<int>(std::floor(ry / g.pitchY));
+  // As the shader: a gap pixel belongs to the nearer cell.
+  int col = g.mode == ViewMode::Zoom ? 0 : static_cast<int>(std::floor((rx + 0.5f * g.gap) / g.pitchX));
+  int row = g.mode == ViewMode::Zoom ? 0 : static_cast<int>(std::floor((ry + 0.5f * g.gap) / g.pitchY));
   if (col < 0 || row < 0 || col >= g.cols || row >= g.rows) return std::nullopt;
   float u = (rx - col * g.pitchX) / g.mapW, v = (ry - row * g.pitchY) / g.mapH;
   if (u < 0 || v < 0 || u >= 1 || v >= 1) return std::nullopt;

@@ -52,7 +52,6 @@ ImGuiOverlay::ImGuiOverlay(VulkanContext& ctx, VkRenderPass renderPass) : ctx_(c
   io.LogFilename = nullptr;
   ImGui::StyleColorsDark();
   ImGui::GetStyle().WindowRounding = 4.0f;
-  ImGui::GetStyle().Alpha = 0.95f;
 
   VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 4};
   VkDescriptorPoolCreateInfo dpci{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
@@ -96,11 +95,21 @@ void ImGuiOverlay::build(int width, int height, const PointerInput& pointer, con
   double now = nowSeconds();
   io.DeltaTime = lastFrameSeconds_ > 0 ? float(std::clamp(now - lastFrameSeconds_, 1e-4, 0.5)) : 1.0f / 60.0f;
   lastFrameSeconds_ = now;
+  // ImGui hides a new auto-sized window for its first frame (it is being
+  // measured); one throw-away frame makes the very first image complete.
+  if (!warm_) {
+    io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+    frame(width, height, PointerInput{}, content);
+    warm_ = true;
+  }
   bool inside = pointer.x >= 0 && pointer.y >= 0 && pointer.x < width && pointer.y < height;
   io.MousePos = inside ? ImVec2(pointer.x, pointer.y) : ImVec2(-FLT_MAX, -FLT_MAX);
   for (int b = 0; b < 3; ++b) io.MouseDown[b] = pointer.down[b];
   io.MouseWheel = pointer.wheel;
+  frame(width, height, pointer, content);
+}
 
+void ImGuiOverlay::frame(int width, int height, const PointerInput& pointer, const OverlayContent& content) {
   ImGui_ImplVulkan_NewFrame();
   ImGui::NewFrame();
   if (content.hasAtlas) {
@@ -111,8 +120,8 @@ void ImGuiOverlay::build(int width, int height, const PointerInput& pointer, con
                                             "No attention atlas loaded");
   }
   drawBrushPalette(width);
-  output_.wantsPointer = io.WantCaptureMouse;
-  if (content.hasAtlas && !output_.wantsPointer) drawHover(content, pointer);
+  output_.wantsPointer = ImGui::GetIO().WantCaptureMouse;
+  if (content.hasAtlas && !output_.wantsPointer) drawHover(content, pointer, width, height);
   ImGui::Render();
 }
 
@@ -163,22 +172,33 @@ void ImGuiOverlay::drawLabels(const OverlayContent& c) {
   }
 }
 
-void ImGuiOverlay::drawHover(const OverlayContent& c, const PointerInput& pointer) {
+void ImGuiOverlay::drawHover(const OverlayContent& c, const PointerInput& pointer, int width, int height) {
   if (!c.hover) return;
+  // Drawn straight into the foreground list (not a window) so it shows in
+  // the same frame the pointer arrives, placed to stay inside the viewport.
   const HoverReadout& h = *c.hover;
-  ImGui::SetNextWindowPos(ImVec2(pointer.x + 16, pointer.y + 16));
-  ImGui::SetNextWindowBgAlpha(0.9f);
-  ImGui::Begin("##hover", nullptr,
-               kPanelFlags | ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoInputs | ImGuiWindowFlags_NoMove);
-  ImGui::Text("step %d  layer %d  head %d", h.step, h.hit.layer, h.hit.head);
-  ImGui::Text("q-block %lld: %s", static_cast<long long>(h.hit.qBlock), boxText(h.qBox).c_str());
-  ImGui::Text("k-block %lld: %s", static_cast<long long>(h.hit.kBlock), boxText(h.kBox).c_str());
-  ImGui::Text("value %s", valueText(h.hit.value).c_str());
-  ImGui::Text("row mass %s", valueText(h.rowSum).c_str());
+  char buf[160];
+  std::vector<std::string> lines;
+  std::snprintf(buf, sizeof buf, "step %d  layer %d  head %d", h.step, h.hit.layer, h.hit.head);
+  lines.push_back(buf);
+  lines.push_back("q-block " + std::to_string(h.hit.qBlock) + ": " + boxText(h.qBox));
+  lines.push_back("k-block " + std::to_string(h.hit.kBlock) + ": " + boxText(h.kBox));
+  lines.push_back("value " + valueText(h.hit.value));
+  lines.push_back("row mass " + valueText(h.rowSum));
   if (h.keptRowMass)
-    ImGui::Text("row mass kept by mask %s (%s)", valueText(*h.keptRowMass).c_str(),
-                h.kept && *h.kept ? "block kept" : "block dropped");
-  ImGui::End();
+    lines.push_back("row mass kept " + valueText(*h.keptRowMass) + (h.kept && *h.kept ? " (block kept)" : " (block dropped)"));
+  const float pad = 6, lineH = ImGui::GetTextLineHeightWithSpacing();
+  float w = 0;
+  for (const auto& l : lines) w = std::max(w, ImGui::CalcTextSize(l.c_str()).x);
+  ImVec2 size(w + 2 * pad, lines.size() * lineH + 2 * pad - (lineH - ImGui::GetTextLineHeight()));
+  ImVec2 at(pointer.x + 16, pointer.y + 16);
+  if (at.x + size.x > width) at.x = std::max(0.0f, pointer.x - 16 - size.x);
+  if (at.y + size.y > height) at.y = std::max(0.0f, pointer.y - 16 - size.y);
+  ImDrawList* draw = ImGui::GetForegroundDrawList();
+  draw->AddRectFilled(at, ImVec2(at.x + size.x, at.y + size.y), IM_COL32(24, 24, 30, 235), 4.0f);
+  draw->AddRect(at, ImVec2(at.x + size.x, at.y + size.y), IM_COL32(110, 110, 125, 255), 4.0f);
+  for (size_t i = 0; i < lines.size(); ++i)
+    draw->AddText(ImVec2(at.x + pad, at.y + pad + i * lineH), IM_COL32(235, 235, 240, 255), lines[i].c_str());
 }
 
 void ImGuiOverlay::drawLegend(const OverlayContent& c, int width, int height) {
@@ -222,8 +242,9 @@ void ImGuiOverlay::drawBrushPalette(int width) {
   static const std::pair<BrushTool, const char*> tools[] = {
       {BrushTool::Brush, "Brush"},       {BrushTool::Rectangle, "Rectangle"}, {BrushTool::Erase, "Erase"},
       {BrushTool::FillRow, "Fill row"}, {BrushTool::FillColumn, "Fill column"}};
+  // Full-width rows: the whole row is the click target, the current tool is highlighted.
   for (const auto& [tool, name] : tools)
-    if (ImGui::RadioButton(name, output_.brush == tool)) output_.brush = tool;
+    if (ImGui::Selectable(name, output_.brush == tool, 0, ImVec2(110, 0))) output_.brush = tool;
   ImGui::End();
 }
 

@@ -60,7 +60,8 @@ class ImGuiOverlay {
 
  private:
   void drawLabels(const OverlayContent& c);
-  void drawHover(const OverlayContent& c, const PointerInput& pointer);
+  void frame(int width, int height, const PointerInput& pointer, const OverlayContent& content);
+  void drawHover(const OverlayContent& c, const PointerInput& pointer, int width, int height);
   void drawLegend(const OverlayContent& c, int width, int height);
   void drawBrushPalette(int width);
 
@@ -69,6 +70,7 @@ class ImGuiOverlay {
   VkDescriptorPool pool_ = VK_NULL_HANDLE;
   OverlayOutput output_;
   double lastFrameSeconds_ = 0;
+  bool warm_ = false;
 };
 
 }  // namespace attnscope::viz

@@ -1,7 +1,9 @@
 #pragma once
 // Test data for the viewport: atlases with known values, built in the test
 // (no files), and pixel helpers for rendered images.
-#include <QtGlobal>
+#include <QDir>
+#include <QImage>
+#include <QString>
 
 #include <array>
 #include <cmath>
@@ -80,6 +82,14 @@ inline int colourDistance(const Rgb& a, const Rgb& b) {
 
 inline std::string describe(const Rgb& c) {
   return "(" + std::to_string(c[0]) + "," + std::to_string(c[1]) + "," + std::to_string(c[2]) + ")";
+}
+
+// Writes the image as a PNG snapshot under <build>/viz-snapshots/ (for people, not for checks).
+inline void saveSnapshot(const viz::RenderedImage& img, const QString& name) {
+  QDir dir(QStringLiteral(ATTNSCOPE_BINARY_DIR "/viz-snapshots"));
+  dir.mkpath(".");
+  QImage(img.rgba.data(), img.width, img.height, img.width * 4, QImage::Format_RGBA8888)
+      .save(dir.filePath(name + ".png"));
 }
 
 }  // namespace attnscope::testing
