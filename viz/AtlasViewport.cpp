@@ -3,6 +3,7 @@
 #include "viz/AtlasViewport.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "engine/core/Error.h"
 #include "viz/Colormaps.h"
@@ -55,7 +56,7 @@ struct AtlasViewport::Impl {
 AtlasViewport::AtlasViewport() : impl_(std::make_unique<Impl>()) {
   impl_->ctx = std::make_unique<VulkanContext>();
   impl_->pipeline = std::make_unique<HeatmapPipeline>(*impl_->ctx);
-  impl_->overlay = std::make_unique<ImGuiOverlay>(*impl_->ctx, impl_->pipeline->renderPass());
+  impl_->overlay = std::make_unique<ImGuiOverlay>(*impl_->ctx, impl_->pipeline->overlayRenderPass());
 }
 
 AtlasViewport::~AtlasViewport() {
@@ -113,6 +114,8 @@ void AtlasViewport::setBrush(BrushTool brush) { impl_->overlay->setBrush(brush);
 OverlayOutput AtlasViewport::overlay() const { return impl_->overlay->output(); }
 
 std::string AtlasViewport::deviceName() const { return impl_->ctx->deviceName(); }
+
+int64_t AtlasViewport::heatmapDraws() const { return impl_->pipeline->heatmapDraws(); }
 
 std::optional<HeatmapHit> AtlasViewport::hitTest(int width, int height, const ViewState& view, float x,
                                                  float y) const {
@@ -203,10 +206,12 @@ RenderedImage AtlasViewport::render(int width, int height, const ViewState& view
   } else {
     p.clipX1 = p.clipY1 = 0;  // nothing but background
   }
-  if (view.showOverlay) m.overlay->build(width, height, pointer, content);
-  return m.pipeline->render(width, height, p, layerEntry, [&](VkCommandBuffer cmd) {
-    if (view.showOverlay) m.overlay->record(cmd);
-  });
+  std::function<void(VkCommandBuffer)> overlayDraws;
+  if (view.showOverlay) {
+    m.overlay->build(width, height, pointer, content);
+    overlayDraws = [&](VkCommandBuffer cmd) { m.overlay->record(cmd); };
+  }
+  return m.pipeline->render(width, height, p, layerEntry, overlayDraws);
 }
 
 }  // namespace attnscope::viz

@@ -101,6 +101,9 @@ class AtlasViewport {
   OverlayOutput overlay() const;
 
   std::string deviceName() const;  // e.g. "llvmpipe (LLVM 15.0.6, 256 bits)"
+  // Frames that shaded the heatmap itself; the others (only the overlay or
+  // nothing changed) reused the cached heatmap image. For tests and benchmarks.
+  int64_t heatmapDraws() const;
 
  private:
   struct Impl;

@@ -24,7 +24,8 @@ VkShaderModule makeShader(VkDevice device, const uint32_t* words, size_t bytes) 
 
 HeatmapPipeline::HeatmapPipeline(VulkanContext& ctx) : ctx_(ctx) {
   VkDevice device = ctx_.device();
-  createRenderPass();
+  heatmapPass_ = createRenderPass(false);
+  overlayPass_ = createRenderPass(true);
 
   std::vector<VkDescriptorSetLayoutBinding> bindings(kBindings);
   for (uint32_t i = 0; i < kBindings; ++i)
@@ -71,25 +72,29 @@ HeatmapPipeline::HeatmapPipeline(VulkanContext& ctx) : ctx_(ctx) {
 HeatmapPipeline::~HeatmapPipeline() {
   VkDevice device = ctx_.device();
   vkDeviceWaitIdle(device);
-  target_.reset();
+  heatmapTarget_.reset();
+  overlayTarget_.reset();
   if (fence_) vkDestroyFence(device, fence_, nullptr);
   if (cmd_) vkFreeCommandBuffers(device, ctx_.commandPool(), 1, &cmd_);
   if (descriptorPool_) vkDestroyDescriptorPool(device, descriptorPool_, nullptr);
   if (pipeline_) vkDestroyPipeline(device, pipeline_, nullptr);
   if (pipelineLayout_) vkDestroyPipelineLayout(device, pipelineLayout_, nullptr);
   if (setLayout_) vkDestroyDescriptorSetLayout(device, setLayout_, nullptr);
-  if (renderPass_) vkDestroyRenderPass(device, renderPass_, nullptr);
+  if (heatmapPass_) vkDestroyRenderPass(device, heatmapPass_, nullptr);
+  if (overlayPass_) vkDestroyRenderPass(device, overlayPass_, nullptr);
 }
 
-void HeatmapPipeline::createRenderPass() {
+VkRenderPass HeatmapPipeline::createRenderPass(bool overlay) {
+  // Heatmap pass: overwrites every pixel. Overlay pass: draws over the heatmap
+  // copied into its image just before.
   VkAttachmentDescription colour{};
   colour.format = OffscreenTarget::kFormat;
   colour.samples = VK_SAMPLE_COUNT_1_BIT;
-  colour.loadOp = VK_ATTACHMENT_LOAD_OP_DONT_CARE;  // the heatmap covers every pixel
+  colour.loadOp = overlay ? VK_ATTACHMENT_LOAD_OP_LOAD : VK_ATTACHMENT_LOAD_OP_DONT_CARE;
   colour.storeOp = VK_ATTACHMENT_STORE_OP_STORE;
   colour.stencilLoadOp = VK_ATTACHMENT_LOAD_OP_DONT_CARE;
   colour.stencilStoreOp = VK_ATTACHMENT_STORE_OP_DONT_CARE;
-  colour.initialLayout = VK_IMAGE_LAYOUT_UNDEFINED;
+  colour.initialLayout = overlay ? VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL : VK_IMAGE_LAYOUT_UNDEFINED;
   colour.finalLayout = VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL;
   VkAttachmentReference ref{0, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL};
   VkSubpassDescription subpass{};
@@ -97,10 +102,11 @@ void HeatmapPipeline::createRenderPass() {
   subpass.colorAttachmentCount = 1;
   subpass.pColorAttachments = &ref;
   VkSubpassDependency deps[2] = {};
-  // The previous frame's copy reads the image before this frame writes it.
+  // Before: earlier copies from (heatmap) or into (overlay) the image finish first.
   deps[0] = {VK_SUBPASS_EXTERNAL, 0, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT,
-             VK_ACCESS_TRANSFER_READ_BIT, VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT, 0};
-  // This frame's drawing finishes before the copy to the read-back buffer.
+             VkAccessFlags(overlay ? VK_ACCESS_TRANSFER_WRITE_BIT : VK_ACCESS_TRANSFER_READ_BIT),
+             VK_ACCESS_COLOR_ATTACHMENT_READ_BIT | VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT, 0};
+  // After: drawing finishes before the image is copied (to the overlay image or the read-back).
   deps[1] = {0, VK_SUBPASS_EXTERNAL, VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
              VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT, VK_ACCESS_TRANSFER_READ_BIT, 0};
   VkRenderPassCreateInfo rpci{VK_STRUCTURE_TYPE_RENDER_PASS_CREATE_INFO};
@@ -110,7 +116,9 @@ void HeatmapPipeline::createRenderPass() {
   rpci.pSubpasses = &subpass;
   rpci.dependencyCount = 2;
   rpci.pDependencies = deps;
-  checkVk(vkCreateRenderPass(ctx_.device(), &rpci, nullptr, &renderPass_), "vkCreateRenderPass");
+  VkRenderPass pass;
+  checkVk(vkCreateRenderPass(ctx_.device(), &rpci, nullptr, &pass), "vkCreateRenderPass");
+  return pass;
 }
 
 void HeatmapPipeline::createPipeline() {
@@ -155,7 +163,7 @@ void HeatmapPipeline::createPipeline() {
   gpci.pColorBlendState = &blend;
   gpci.pDynamicState = &dynamic;
   gpci.layout = pipelineLayout_;
-  gpci.renderPass = renderPass_;
+  gpci.renderPass = heatmapPass_;
   VkResult r = vkCreateGraphicsPipelines(device, VK_NULL_HANDLE, 1, &gpci, nullptr, &pipeline_);
   vkDestroyShaderModule(device, vert, nullptr);
   vkDestroyShaderModule(device, frag, nullptr);
@@ -187,6 +195,7 @@ void HeatmapPipeline::bind(const PreparedAtlas* atlas, const PreparedMask* mask)
   atlas_ = atlas;
   mask_ = mask;
   writeDescriptors();
+  heatmapValid_ = false;
 }
 
 RenderedImage HeatmapPipeline::render(int width, int height, const HeatmapParams& params,
@@ -195,25 +204,76 @@ RenderedImage HeatmapPipeline::render(int width, int height, const HeatmapParams
   if (width <= 0 || height <= 0 || width > 16384 || height > 16384)
     throw Error("viewport size " + std::to_string(width) + "x" + std::to_string(height) +
                 " is outside 1..16384 pixels");
-  if (!target_ || target_->width() != width || target_->height() != height) {
-    target_.reset();
-    target_ = std::make_unique<OffscreenTarget>(ctx_, renderPass_, width, height);
+  if (!heatmapTarget_ || heatmapTarget_->width() != width || heatmapTarget_->height() != height) {
+    heatmapTarget_.reset();
+    overlayTarget_.reset();
+    heatmapTarget_ = std::make_unique<OffscreenTarget>(ctx_, heatmapPass_, width, height);
+    heatmapValid_ = false;
   }
-  const size_t paramBytes = sizeof(HeatmapParams) + sizeof(int32_t) * std::max<size_t>(layerEntry.size(), 1);
-  if (params_.size() < paramBytes) {
-    params_ = GpuBuffer(ctx_, paramBytes * 2, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
-    writeDescriptors();
+  if (heatmapValid_ && (std::memcmp(&params, &lastParams_, sizeof params) != 0 || layerEntry != lastLayerEntry_))
+    heatmapValid_ = false;
+  if (heatmapValid_ && !overlay && !lastHeatmapImage_.rgba.empty()) return lastHeatmapImage_;
+
+  const bool drawHeatmap = !heatmapValid_;
+  if (drawHeatmap) {
+    const size_t paramBytes = sizeof(HeatmapParams) + sizeof(int32_t) * std::max<size_t>(layerEntry.size(), 1);
+    if (params_.size() < paramBytes) {
+      params_ = GpuBuffer(ctx_, paramBytes * 2, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
+      writeDescriptors();
+    }
+    std::memcpy(params_.mapped(), &params, sizeof(HeatmapParams));
+    std::memcpy(params_.as<char>() + sizeof(HeatmapParams), layerEntry.data(), sizeof(int32_t) * layerEntry.size());
+    lastParams_ = params;
+    lastLayerEntry_ = layerEntry;
   }
-  std::memcpy(params_.mapped(), &params, sizeof(HeatmapParams));
-  std::memcpy(params_.as<char>() + sizeof(HeatmapParams), layerEntry.data(), sizeof(int32_t) * layerEntry.size());
+  if (overlay && !overlayTarget_)
+    overlayTarget_ = std::make_unique<OffscreenTarget>(ctx_, overlayPass_, width, height);
 
   checkVk(vkResetCommandBuffer(cmd_, 0), "vkResetCommandBuffer");
   VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
   vkBeginCommandBuffer(cmd_, &bi);
+  if (drawHeatmap) recordHeatmap(width, height);
+  const OffscreenTarget& result = overlay ? *overlayTarget_ : *heatmapTarget_;
+  if (overlay) recordOverlay(width, height, overlay);
+
+  VkBufferImageCopy copy{};
+  copy.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
+  copy.imageExtent = {uint32_t(width), uint32_t(height), 1};
+  vkCmdCopyImageToBuffer(cmd_, result.image(), VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, result.readback().buffer(), 1,
+                         &copy);
+  VkBufferMemoryBarrier toHost{VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER};
+  toHost.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+  toHost.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
+  toHost.srcQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+  toHost.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+  toHost.buffer = result.readback().buffer();
+  toHost.size = VK_WHOLE_SIZE;
+  vkCmdPipelineBarrier(cmd_, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 0, nullptr, 1,
+                       &toHost, 0, nullptr);
+  checkVk(vkEndCommandBuffer(cmd_), "vkEndCommandBuffer");
+  submitAndWait();
+  if (drawHeatmap) {
+    heatmapValid_ = true;
+    ++heatmapDraws_;
+  }
+
+  RenderedImage image;
+  image.width = width;
+  image.height = height;
+  const uint8_t* pixels = result.readback().as<const uint8_t>();
+  image.rgba.assign(pixels, pixels + size_t(width) * height * 4);
+  if (overlay)
+    lastHeatmapImage_ = {};  // the heatmap's own read-back was not refreshed
+  else
+    lastHeatmapImage_ = image;
+  return image;
+}
+
+void HeatmapPipeline::recordHeatmap(int width, int height) {
   VkRenderPassBeginInfo rbi{VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO};
-  rbi.renderPass = renderPass_;
-  rbi.framebuffer = target_->framebuffer();
+  rbi.renderPass = heatmapPass_;
+  rbi.framebuffer = heatmapTarget_->framebuffer();
   rbi.renderArea = {{0, 0}, {uint32_t(width), uint32_t(height)}};
   vkCmdBeginRenderPass(cmd_, &rbi, VK_SUBPASS_CONTENTS_INLINE);
   VkViewport vp{0, 0, float(width), float(height), 0, 1};
@@ -223,38 +283,49 @@ RenderedImage HeatmapPipeline::render(int width, int height, const HeatmapParams
   vkCmdBindPipeline(cmd_, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline_);
   vkCmdBindDescriptorSets(cmd_, VK_PIPELINE_BIND_POINT_GRAPHICS, pipelineLayout_, 0, 1, &set_, 0, nullptr);
   vkCmdDraw(cmd_, 3, 1, 0, 0);
-  if (overlay) overlay(cmd_);
   vkCmdEndRenderPass(cmd_);
+}
 
-  VkBufferImageCopy copy{};
-  copy.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
-  copy.imageExtent = {uint32_t(width), uint32_t(height), 1};
-  vkCmdCopyImageToBuffer(cmd_, target_->image(), VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
-                         target_->readback().buffer(), 1, &copy);
-  VkBufferMemoryBarrier toHost{VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER};
-  toHost.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
-  toHost.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
-  toHost.srcQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
-  toHost.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
-  toHost.buffer = target_->readback().buffer();
-  toHost.size = VK_WHOLE_SIZE;
-  vkCmdPipelineBarrier(cmd_, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 0, nullptr, 1,
-                       &toHost, 0, nullptr);
-  checkVk(vkEndCommandBuffer(cmd_), "vkEndCommandBuffer");
+void HeatmapPipeline::recordOverlay(int width, int height, const std::function<void(VkCommandBuffer)>& overlay) {
+  // The overlay image's old content is discarded: UNDEFINED -> TRANSFER_DST.
+  VkImageMemoryBarrier toDst{VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER};
+  toDst.srcAccessMask = 0;
+  toDst.dstAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+  toDst.oldLayout = VK_IMAGE_LAYOUT_UNDEFINED;
+  toDst.newLayout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL;
+  toDst.srcQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+  toDst.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+  toDst.image = overlayTarget_->image();
+  toDst.subresourceRange = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
+  vkCmdPipelineBarrier(cmd_, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 0, nullptr, 0,
+                       nullptr, 1, &toDst);
+  VkImageCopy region{};
+  region.srcSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
+  region.dstSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
+  region.extent = {uint32_t(width), uint32_t(height), 1};
+  vkCmdCopyImage(cmd_, heatmapTarget_->image(), VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, overlayTarget_->image(),
+                 VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &region);
 
+  VkRenderPassBeginInfo rbi{VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO};
+  rbi.renderPass = overlayPass_;
+  rbi.framebuffer = overlayTarget_->framebuffer();
+  rbi.renderArea = {{0, 0}, {uint32_t(width), uint32_t(height)}};
+  vkCmdBeginRenderPass(cmd_, &rbi, VK_SUBPASS_CONTENTS_INLINE);
+  VkViewport vp{0, 0, float(width), float(height), 0, 1};
+  VkRect2D scissor{{0, 0}, {uint32_t(width), uint32_t(height)}};
+  vkCmdSetViewport(cmd_, 0, 1, &vp);
+  vkCmdSetScissor(cmd_, 0, 1, &scissor);
+  overlay(cmd_);
+  vkCmdEndRenderPass(cmd_);
+}
+
+void HeatmapPipeline::submitAndWait() {
   VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
   si.commandBufferCount = 1;
   si.pCommandBuffers = &cmd_;
   checkVk(vkResetFences(ctx_.device(), 1, &fence_), "vkResetFences");
   checkVk(vkQueueSubmit(ctx_.queue(), 1, &si, fence_), "vkQueueSubmit (viewport frame)");
   checkVk(vkWaitForFences(ctx_.device(), 1, &fence_, VK_TRUE, UINT64_MAX), "vkWaitForFences");
-
-  RenderedImage image;
-  image.width = width;
-  image.height = height;
-  const uint8_t* pixels = target_->readback().as<const uint8_t>();
-  image.rgba.assign(pixels, pixels + size_t(width) * height * 4);
-  return image;
 }
 
 }  // namespace attnscope::viz

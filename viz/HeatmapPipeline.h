@@ -1,8 +1,10 @@
 #pragma once
-// HeatmapPipeline: the render pass, the full-viewport heatmap pipeline
-// (shaders/heatmap.vert + heatmap.frag) and the storage buffers it reads,
-// and one frame's recording: heatmap, then the caller's overlay draws in the
-// same render pass, then a copy of the image into the read-back buffer.
+// HeatmapPipeline: the full-viewport heatmap pipeline (shaders/heatmap.vert
+// + heatmap.frag), the storage buffers it reads, and one frame's recording.
+// The heatmap is drawn into its own image only when what it shows changed
+// (parameters, bound data, size); every frame copies that image under the
+// overlay pass, where the caller's ImGui draws go, and reads the result
+// back. Without an overlay, an unchanged heatmap costs no GPU work at all.
 // Frames are synchronous (render waits for its fence), so buffers and
 // descriptors may change between frames without further synchronisation.
 #include <vulkan/vulkan.h>
@@ -28,24 +30,31 @@ class HeatmapPipeline {
   HeatmapPipeline(const HeatmapPipeline&) = delete;
   HeatmapPipeline& operator=(const HeatmapPipeline&) = delete;
 
-  VkRenderPass renderPass() const { return renderPass_; }
+  // The pass the overlay draws in (ImGui's pipeline is made for it).
+  VkRenderPass overlayRenderPass() const { return overlayPass_; }
 
   // Points the shader at an atlas's and a mask's buffers (either may be null).
   void bind(const PreparedAtlas* atlas, const PreparedMask* mask);
   // Renders width x height: the heatmap with `params` (layerEntry: per layer,
-  // the entry at the chosen step or -1), then `overlay` records its draws.
+  // the entry at the chosen step or -1), then `overlay` (may be empty)
+  // records its draws on top.
   RenderedImage render(int width, int height, const HeatmapParams& params,
                        const std::vector<int32_t>& layerEntry,
                        const std::function<void(VkCommandBuffer)>& overlay);
+  // How many frames drew the heatmap itself (the rest reused it): for tests and the benchmark.
+  int64_t heatmapDraws() const { return heatmapDraws_; }
 
  private:
-  void createRenderPass();
+  VkRenderPass createRenderPass(bool overlay);
+  void recordHeatmap(int width, int height);
+  void recordOverlay(int width, int height, const std::function<void(VkCommandBuffer)>& overlay);
+  void submitAndWait();
   void createPipeline();
   void writeDescriptors();
   VkDescriptorBufferInfo info(const GpuBuffer& b) const { return {b.buffer(), 0, VK_WHOLE_SIZE}; }
 
   VulkanContext& ctx_;
-  VkRenderPass renderPass_ = VK_NULL_HANDLE;
+  VkRenderPass heatmapPass_ = VK_NULL_HANDLE, overlayPass_ = VK_NULL_HANDLE;
   VkDescriptorSetLayout setLayout_ = VK_NULL_HANDLE;
   VkPipelineLayout pipelineLayout_ = VK_NULL_HANDLE;
   VkPipeline pipeline_ = VK_NULL_HANDLE;
@@ -57,7 +66,14 @@ class HeatmapPipeline {
   GpuBuffer params_, lut_, placeholder_;  // placeholder stands in for an absent atlas or mask
   const PreparedAtlas* atlas_ = nullptr;
   const PreparedMask* mask_ = nullptr;
-  std::unique_ptr<OffscreenTarget> target_;
+  std::unique_ptr<OffscreenTarget> heatmapTarget_, overlayTarget_;
+
+  // What the cached heatmap image shows; any change redraws it.
+  bool heatmapValid_ = false;
+  HeatmapParams lastParams_{};
+  std::vector<int32_t> lastLayerEntry_;
+  RenderedImage lastHeatmapImage_;  // its read-back, while valid (frames without overlay)
+  int64_t heatmapDraws_ = 0;
 };
 
 }  // namespace attnscope::viz

@@ -1,7 +1,8 @@
 #pragma once
-// OffscreenTarget: the RGBA8 colour image the viewport renders into, its
+// OffscreenTarget: an RGBA8 colour image the viewport renders into, its
 // framebuffer, and a host-visible buffer it is copied to for read-back.
-// Recreated when the size changes.
+// Recreated when the size changes. The image can also be a copy source and
+// destination (the cached heatmap is copied under the overlay).
 #include <vulkan/vulkan.h>
 
 #include "viz/VulkanContext.h"

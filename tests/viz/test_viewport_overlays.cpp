@@ -195,6 +195,43 @@ class TestViewportOverlays : public QObject {
     QVERIFY(!viewport_->overlay().wantsPointer);
   }
 
+  void heatmapIsRedrawnOnlyWhenItChanges() {
+    const AttentionAtlas atlas = smallAtlas(2, 2);
+    viewport_->setAtlas(atlas);
+    ViewState view;  // grid, overlay on
+    const int width = 360, height = 280;
+    PointerInput pointer;
+    pointer.x = 60;
+    pointer.y = 60;
+    RenderedImage first = viewport_->render(width, height, view, pointer);
+    const int64_t draws = viewport_->heatmapDraws();
+    for (int i = 0; i < 3; ++i) {  // only the pointer moves: the cached heatmap is reused
+      pointer.x += 7;
+      viewport_->render(width, height, view, pointer);
+    }
+    QCOMPARE(viewport_->heatmapDraws(), draws);
+    // Under no ImGui content the reused heatmap is pixel for pixel the fresh one.
+    view.showOverlay = false;
+    RenderedImage bare = viewport_->render(width, height, view);
+    QCOMPARE(viewport_->heatmapDraws(), draws);
+    ViewGeometry g = computeGeometry(width, height, view, 2, 2, 16, 16);
+    PixelRect lastCell = cellMapRect(g, 1, 0);
+    for (int y = int(lastCell.y0); y < int(lastCell.y1); y += 3)
+      QCOMPARE(pixel(first, int(lastCell.x0) + 5, y), pixel(bare, int(lastCell.x0) + 5, y));
+    // Anything the heatmap shows changes it: colormap, mask plan, step, size.
+    view.colormap = Colormap::Magma;
+    RenderedImage magma = viewport_->render(width, height, view);
+    QCOMPARE(viewport_->heatmapDraws(), draws + 1);
+    QVERIFY(magma.rgba != bare.rgba);
+    MaskPlan plan = stripedPlan(atlas);
+    viewport_->setMaskPlan(&plan);
+    QVERIFY(viewport_->render(width, height, view).rgba != magma.rgba);
+    QCOMPARE(viewport_->heatmapDraws(), draws + 2);
+    viewport_->render(width + 1, height, view);
+    QCOMPARE(viewport_->heatmapDraws(), draws + 3);
+    viewport_->setMaskPlan(nullptr);
+  }
+
   void brushPaletteSelectsEveryTool() {
     viewport_->setAtlas(smallAtlas(1, 1));
     ViewState view;
