@@ -7,8 +7,10 @@
 
 layout(location = 0) out vec4 outColour;
 
-// Per-frame parameters; mirrors viz/HeatmapParams.h (std430, 4-byte scalars only).
-layout(std430, set = 0, binding = 0) readonly buffer Params {
+// Per-frame parameters; mirrors viz/HeatmapParams.h (4-byte scalars only, so
+// std140 packs them as the C++ struct). A uniform block: the same for every
+// fragment, which lets the driver load each field once.
+layout(std140, set = 0, binding = 0) uniform Params {
   float originX, originY, pitchX, pitchY, mapW, mapH;
   float clipX0, clipY0, clipX1, clipY1;
   float ringWidth, logDecades, boundaryMinSpacing;
@@ -17,8 +19,9 @@ layout(std430, set = 0, binding = 0) readonly buffer Params {
   int zoomMode, zoomLayer, zoomHead, highlightLayer, highlightHead;
   int scaling, colormap, showMask, maskPresent, showBoundaries;
   int rowMaxOffset;
-  int layerEntry[];  // per layer: the atlas entry captured at the chosen step, or -1
 } P;
+// Per layer: the atlas entry captured at the chosen step, or -1.
+layout(std430, set = 0, binding = 6) readonly buffer LayerEntries { int layerEntry[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Maps { float maps[]; };        // [entry, head, q, k]
 layout(std430, set = 0, binding = 2) readonly buffer Stats { float stats[]; };      // mapMax[maps], rowMax[maps, q]
 layout(std430, set = 0, binding = 3) readonly buffer Mask { uint maskWords[]; };    // bytes [layer, head, q, k]
@@ -90,7 +93,7 @@ void main() {
     }
     return;
   }
-  int entry = P.layerEntry[layer];
+  int entry = layerEntry[layer];
   if (entry < 0) {
     outColour = vec4(kEmptyCell, 1.0);
     return;

@@ -1,7 +1,7 @@
 #pragma once
-// HeatmapParams: the per-frame parameter block of shaders/heatmap.frag
-// (std430, 4-byte scalars only, so this struct's layout is the shader's),
-// followed there by int layerEntry[layers]. Also the shader's fixed colours
+// HeatmapParams: the per-frame uniform block of shaders/heatmap.frag
+// (4-byte scalars only, so std140 lays it out as this struct). The per-layer
+// entry table goes in its own storage buffer. Also the shader's fixed colours
 // and overlay rules, as CPU twins for tests and the legend.
 #include <array>
 #include <cstdint>

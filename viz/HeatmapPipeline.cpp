@@ -10,7 +10,7 @@
 
 namespace attnscope::viz {
 namespace {
-constexpr uint32_t kBindings = 6;  // params, maps, stats, mask, boundaries, colormaps
+constexpr uint32_t kBindings = 7;  // params (uniform), maps, stats, mask, boundaries, colormaps, layer entries
 
 VkShaderModule makeShader(VkDevice device, const uint32_t* words, size_t bytes) {
   VkShaderModuleCreateInfo ci{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
@@ -29,7 +29,8 @@ HeatmapPipeline::HeatmapPipeline(VulkanContext& ctx) : ctx_(ctx) {
 
   std::vector<VkDescriptorSetLayoutBinding> bindings(kBindings);
   for (uint32_t i = 0; i < kBindings; ++i)
-    bindings[i] = {i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_FRAGMENT_BIT, nullptr};
+    bindings[i] = {i, i == 0 ? VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
+                   VK_SHADER_STAGE_FRAGMENT_BIT, nullptr};
   VkDescriptorSetLayoutCreateInfo lci{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
   lci.bindingCount = kBindings;
   lci.pBindings = bindings.data();
@@ -40,11 +41,12 @@ HeatmapPipeline::HeatmapPipeline(VulkanContext& ctx) : ctx_(ctx) {
   checkVk(vkCreatePipelineLayout(device, &plci, nullptr, &pipelineLayout_), "vkCreatePipelineLayout");
   createPipeline();
 
-  VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kBindings};
+  VkDescriptorPoolSize sizes[2] = {{VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, 1},
+                                   {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kBindings - 1}};
   VkDescriptorPoolCreateInfo dpci{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
   dpci.maxSets = 1;
-  dpci.poolSizeCount = 1;
-  dpci.pPoolSizes = &size;
+  dpci.poolSizeCount = 2;
+  dpci.pPoolSizes = sizes;
   checkVk(vkCreateDescriptorPool(device, &dpci, nullptr, &descriptorPool_), "vkCreateDescriptorPool");
   VkDescriptorSetAllocateInfo dsai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
   dsai.descriptorPool = descriptorPool_;
@@ -57,7 +59,8 @@ HeatmapPipeline::HeatmapPipeline(VulkanContext& ctx) : ctx_(ctx) {
   std::memcpy(lut_.mapped(), lut.data(), sizeof(float) * lut.size());
   placeholder_ = GpuBuffer(ctx_, 64, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
   std::memset(placeholder_.mapped(), 0, 64);
-  params_ = GpuBuffer(ctx_, sizeof(HeatmapParams) + 64 * sizeof(int32_t), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
+  params_ = GpuBuffer(ctx_, sizeof(HeatmapParams), VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT);
+  layerEntries_ = GpuBuffer(ctx_, 64 * sizeof(int32_t), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
   writeDescriptors();
 
   VkCommandBufferAllocateInfo cai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
@@ -178,6 +181,7 @@ void HeatmapPipeline::writeDescriptors() {
       mask_ ? info(mask_->gpu) : info(placeholder_),
       atlas_ ? info(atlas_->bounds) : info(placeholder_),
       info(lut_),
+      info(layerEntries_),
   };
   VkWriteDescriptorSet writes[kBindings];
   for (uint32_t i = 0; i < kBindings; ++i) {
@@ -185,7 +189,7 @@ void HeatmapPipeline::writeDescriptors() {
     writes[i].dstSet = set_;
     writes[i].dstBinding = i;
     writes[i].descriptorCount = 1;
-    writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    writes[i].descriptorType = i == 0 ? VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
     writes[i].pBufferInfo = &infos[i];
   }
   vkUpdateDescriptorSets(ctx_.device(), kBindings, writes, 0, nullptr);
@@ -216,13 +220,13 @@ RenderedImage HeatmapPipeline::render(int width, int height, const HeatmapParams
 
   const bool drawHeatmap = !heatmapValid_;
   if (drawHeatmap) {
-    const size_t paramBytes = sizeof(HeatmapParams) + sizeof(int32_t) * std::max<size_t>(layerEntry.size(), 1);
-    if (params_.size() < paramBytes) {
-      params_ = GpuBuffer(ctx_, paramBytes * 2, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
+    const size_t entryBytes = sizeof(int32_t) * layerEntry.size();
+    if (layerEntries_.size() < entryBytes) {
+      layerEntries_ = GpuBuffer(ctx_, entryBytes * 2, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
       writeDescriptors();
     }
     std::memcpy(params_.mapped(), &params, sizeof(HeatmapParams));
-    std::memcpy(params_.as<char>() + sizeof(HeatmapParams), layerEntry.data(), sizeof(int32_t) * layerEntry.size());
+    std::memcpy(layerEntries_.mapped(), layerEntry.data(), entryBytes);
     lastParams_ = params;
     lastLayerEntry_ = layerEntry;
   }

@@ -63,7 +63,7 @@ class HeatmapPipeline {
   VkCommandBuffer cmd_ = VK_NULL_HANDLE;
   VkFence fence_ = VK_NULL_HANDLE;
 
-  GpuBuffer params_, lut_, placeholder_;  // placeholder stands in for an absent atlas or mask
+  GpuBuffer params_, layerEntries_, lut_, placeholder_;  // placeholder stands in for an absent atlas or mask
   const PreparedAtlas* atlas_ = nullptr;
   const PreparedMask* mask_ = nullptr;
   std::unique_ptr<OffscreenTarget> heatmapTarget_, overlayTarget_;
