@@ -6,11 +6,13 @@
 #include <algorithm>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "SyntheticAtlas.h"
 #include "viz/AtlasViewport.h"
 #include "viz/GridLayout.h"
 #include "viz/HeatmapParams.h"
+#include "tests/support/ErrorMessage.h"
 
 using namespace attnscope;
 using namespace attnscope::viz;
@@ -199,6 +201,58 @@ class TestViewportLayout : public QObject {
     int64_t kMin = 99, kMax = -1;
     for (auto [q, k] : blocksSeen) kMin = std::min(kMin, k), kMax = std::max(kMax, k);
     QVERIFY(kMax - kMin <= 16 / 2.5 * (g.content.x1 - g.content.x0) / (g.mapW / 2.5f) + 1);
+  }
+
+  void atlasPreparedOnAWorkerWhileRendering() {
+    // The GUI's path: prepare on a worker while this thread keeps rendering, then commit.
+    viewport_->setAtlas(smallAtlas(2, 2));
+    const AttentionAtlas next = smallAtlas(4, 3, {2});
+    std::shared_ptr<const PreparedAtlas> prepared;
+    std::thread worker([&] { prepared = viewport_->prepareAtlas(next); });
+    ViewState view;
+    view.showOverlay = false;
+    for (int i = 0; i < 5; ++i) QCOMPARE(viewport_->render(200, 150, view).width, 200);
+    worker.join();
+    QVERIFY(prepared != nullptr);
+    QCOMPARE(viewport_->capturedSteps(), (std::vector<int>{0}));  // nothing changed before the commit
+    viewport_->commitAtlas(prepared);
+    QCOMPARE(viewport_->capturedSteps(), (std::vector<int>{2}));
+    ViewGeometry g = computeGeometry(200, 150, view, 4, 3, 16, 16);
+    PixelRect r = cellMapRect(g, 3, 2);
+    auto hit = viewport_->hitTest(200, 150, view, r.x0 + 0.5f, r.y0 + 0.5f);
+    QVERIFY(hit.has_value());
+    QCOMPARE(hit->layer, 3);
+    QCOMPARE(hit->head, 2);
+    QCOMPARE(hit->value, pooled(next, 2, 3, 2, 0, 0));
+    // A bad atlas fails on the worker with the same message, and nothing is committed.
+    AttentionAtlas empty = next;
+    empty.entries.clear();
+    QString message;
+    std::thread failing([&] { message = errorOf([&] { viewport_->prepareAtlas(empty); }); });
+    failing.join();
+    QVERIFY2(message.contains("no captured attention maps"), qPrintable(message));
+    QCOMPARE(viewport_->capturedSteps(), (std::vector<int>{2}));
+  }
+
+  void tiledLayoutMapsRoundTrip() {
+    // Tiled(2,2,2) over 4x4x4 tokens: 8 blocks of 8 tokens in tile order.
+    const AttentionAtlas atlas = syntheticAtlas(1, 2, TokenGrid{4, 4, 4, 0}, BlockLayout::tiled(2, 2, 2));
+    QCOMPARE(atlas.numBlocks(), int64_t(8));
+    viewport_->setAtlas(atlas);
+    ViewState view;
+    view.mode = ViewMode::Zoom;
+    view.head = 1;
+    view.showOverlay = false;
+    ViewGeometry g = computeGeometry(240, 240, view, 1, 2, 8, 8);
+    for (int64_t q = 0; q < 8; ++q)
+      for (int64_t k = 0; k < 8; ++k) {
+        auto hit = viewport_->hitTest(240, 240, view, g.originX + (k + 0.5f) * g.mapW / 8,
+                                      g.originY + (q + 0.5f) * g.mapH / 8);
+        QVERIFY(hit.has_value());
+        QCOMPARE(hit->qBlock, q);
+        QCOMPARE(hit->kBlock, k);
+        QCOMPARE(hit->value, pooled(atlas, 0, 0, 1, q, k));
+      }
   }
 
  private:
