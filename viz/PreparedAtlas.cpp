@@ -41,6 +41,11 @@ std::shared_ptr<PreparedAtlas> PreparedAtlas::build(const VulkanContext& ctx, co
   }
 
   const int64_t maps = entries * p->heads;
+  const uint64_t mapBytes = sizeof(float) * uint64_t(maps) * uint64_t(mapSize);
+  if (mapBytes > ctx.maxStorageBufferRange())
+    throw Error(what + " needs " + std::to_string(mapBytes >> 20) + " MiB for its " + std::to_string(maps) +
+                " maps; the Vulkan device reads at most " + std::to_string(ctx.maxStorageBufferRange() >> 20) +
+                " MiB per buffer (capture fewer steps or use larger blocks)");
   p->maps = GpuBuffer(ctx, sizeof(float) * maps * mapSize, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
   p->mapMax.assign(maps, 0.0f);
   p->rowMax.assign(maps * n, 0.0f);

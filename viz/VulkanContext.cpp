@@ -65,6 +65,7 @@ VulkanContext::VulkanContext() {
           physical_ = d;
           queueFamily_ = i;
           deviceName_ = p.deviceName;
+          maxStorageBufferRange_ = p.limits.maxStorageBufferRange;
         }
         break;
       }
@@ -155,10 +156,17 @@ GpuBuffer::GpuBuffer(const VulkanContext& ctx, VkDeviceSize size, VkBufferUsageF
   VkMemoryAllocateInfo mai{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
   mai.allocationSize = req.size;
   try {
+    const VkMemoryPropertyFlags required = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
     mai.memoryTypeIndex = ctx.memoryType(
-        req.memoryTypeBits, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
+        req.memoryTypeBits, required,
         preferCached ? VK_MEMORY_PROPERTY_HOST_CACHED_BIT : VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
     VkResult r = vkAllocateMemory(device_, &mai, nullptr, &memory_);
+    uint32_t fallback = ctx.memoryType(req.memoryTypeBits, required);
+    if ((r == VK_ERROR_OUT_OF_DEVICE_MEMORY || r == VK_ERROR_OUT_OF_HOST_MEMORY) && fallback != mai.memoryTypeIndex) {
+      // The preferred heap (e.g. a GPU's small host-visible VRAM window) is full: use plain host memory.
+      mai.memoryTypeIndex = fallback;
+      r = vkAllocateMemory(device_, &mai, nullptr, &memory_);
+    }
     if (r == VK_ERROR_OUT_OF_DEVICE_MEMORY || r == VK_ERROR_OUT_OF_HOST_MEMORY)
       throw Error("Vulkan: out of memory allocating " + std::to_string(req.size >> 20) +
                   " MiB for the viewport (" + vkResultName(r) + ")");

@@ -34,6 +34,8 @@ class VulkanContext {
   VkQueue queue() const { return queue_; }
   VkCommandPool commandPool() const { return pool_; }
   const std::string& deviceName() const { return deviceName_; }
+  // The largest storage buffer a shader may read (all of an atlas's maps live in one).
+  VkDeviceSize maxStorageBufferRange() const { return maxStorageBufferRange_; }
 
   // A memory type allowed by typeBits with all `required` flags, preferring one with `preferred` too.
   uint32_t memoryType(uint32_t typeBits, VkMemoryPropertyFlags required,
@@ -56,6 +58,7 @@ class VulkanContext {
   VkCommandPool pool_ = VK_NULL_HANDLE;
   VkPhysicalDeviceMemoryProperties memory_{};
   std::string deviceName_;
+  VkDeviceSize maxStorageBufferRange_ = 0;
 };
 
 template <class Record>
