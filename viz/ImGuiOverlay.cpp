@@ -202,7 +202,7 @@ void ImGuiOverlay::drawHover(const OverlayContent& c, const PointerInput& pointe
 }
 
 void ImGuiOverlay::drawLegend(const OverlayContent& c, int width, int height) {
-  const float barW = 160, barH = 12;
+  const float barW = 180, barH = 12;
   ImGui::SetNextWindowPos(ImVec2(width - 8.0f, height - 8.0f), ImGuiCond_Always, ImVec2(1, 1));
   ImGui::SetNextWindowBgAlpha(0.85f);
   ImGui::Begin("Legend", nullptr, kPanelFlags | ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoMove);
@@ -218,16 +218,23 @@ void ImGuiOverlay::drawLegend(const OverlayContent& c, int width, int height) {
   }
   // Ticks: values where the scale has one number (the zoomed map), else fractions of each map's / row's max.
   const bool absolute = c.view.mode == ViewMode::Zoom && scaling != Scaling::RowNormalised && c.legendMax > 0;
-  const float ticks[3] = {0.0f, 0.5f, 1.0f};
+  // Ticks at both ends and the middle; a label that would overlap its neighbour is left out.
+  const float ticks[3] = {0.0f, 1.0f, 0.5f};
+  std::vector<std::pair<float, float>> placed;  // label x ranges
   for (float t : ticks) {
     float x = p.x + t * barW;
     draw->AddLine(ImVec2(x, p.y + barH), ImVec2(x, p.y + barH + 4), IM_COL32(220, 220, 220, 255));
     float value = scaling == Scaling::Log ? std::pow(10.0f, (t - 1.0f) * kLogDecades) : t;
     if (absolute) value *= c.legendMax;
-    std::string label = (scaling == Scaling::Log && t == 0.0f ? "<=" : "") + valueText(value);
-    float w = ImGui::CalcTextSize(label.c_str()).x;
+    char label[32];
+    std::snprintf(label, sizeof label, "%s%.3g", scaling == Scaling::Log && t == 0.0f ? "<=" : "", value);
+    float w = ImGui::CalcTextSize(label).x;
     float lx = std::clamp(x - 0.5f * w, p.x, p.x + barW - w);
-    draw->AddText(ImVec2(lx, p.y + barH + 5), IM_COL32(220, 220, 220, 255), label.c_str());
+    bool overlaps = false;
+    for (auto [a, b] : placed) overlaps |= lx < b + 6 && lx + w + 6 > a;
+    if (overlaps) continue;
+    placed.push_back({lx, lx + w});
+    draw->AddText(ImVec2(lx, p.y + barH + 5), IM_COL32(220, 220, 220, 255), label);
   }
   ImGui::Dummy(ImVec2(barW, barH + 6 + ImGui::GetTextLineHeight()));
   if (!absolute)

@@ -1,6 +1,7 @@
 // What is drawn over the heatmap: the mask overlay (dropped blocks dimmed and
 // hatched, kept blocks untouched), frame boundaries on both axes (linear and
 // tiled layouts), and the Dear ImGui layer (hover read-out, legend, brush palette).
+#include <QFile>
 #include <QtTest>
 
 #include <algorithm>
@@ -88,6 +89,7 @@ class TestViewportOverlays : public QObject {
           }
       }
     QVERIFY(keptChecked > 1000 && dimChecked > 1000 && hatchChecked > 300);
+    saveSnapshot(masked, "zoom-mask");
 
     // Clearing the plan removes the overlay.
     viewport_->setMaskPlan(nullptr);
@@ -193,6 +195,26 @@ class TestViewportOverlays : public QObject {
         changedNearPointer += pixel(hover, x, y) != pixel(legend, x, y);
     QVERIFY2(changedNearPointer > 500, qPrintable(QString("%1 pixels changed").arg(changedNearPointer)));
     QVERIFY(!viewport_->overlay().wantsPointer);
+  }
+
+  void gridSnapshot() {
+    // A picture for people (build/viz-snapshots/grid.png): the grid with a mask, boundaries and overlay.
+    const AttentionAtlas atlas = smallAtlas(3, 4);
+    const MaskPlan plan = stripedPlan(atlas);
+    viewport_->setAtlas(atlas);
+    viewport_->setMaskPlan(&plan);
+    ViewState view;
+    view.layer = 1;
+    view.head = 2;
+    view.colormap = Colormap::Inferno;
+    view.scaling = Scaling::Log;
+    PointerInput pointer;
+    pointer.x = 150;
+    pointer.y = 120;
+    RenderedImage img = viewport_->render(640, 440, view, pointer);
+    saveSnapshot(img, "grid");
+    QVERIFY(QFile::exists(QStringLiteral(ATTNSCOPE_BINARY_DIR "/viz-snapshots/grid.png")));
+    viewport_->setMaskPlan(nullptr);
   }
 
   void heatmapIsRedrawnOnlyWhenItChanges() {
