@@ -13,19 +13,20 @@ layout(location = 0) out vec4 outColour;
 layout(std140, set = 0, binding = 0) uniform Params {
   float originX, originY, pitchX, pitchY, mapW, mapH;
   float clipX0, clipY0, clipX1, clipY1;
-  float ringWidth, logDecades, boundaryMinSpacing;
+  float ringWidth, logDecades;
   float backgroundR, backgroundG, backgroundB;
   int cols, rows, heads, nq, nk;
   int zoomMode, zoomLayer, zoomHead, highlightLayer, highlightHead;
   int scaling, colormap, showMask, maskPresent, showBoundaries;
-  int rowMaxOffset;
+  int rowMaxOffset, viewportWidth;
 } P;
 // Per layer: the atlas entry captured at the chosen step, or -1.
 layout(std430, set = 0, binding = 6) readonly buffer LayerEntries { int layerEntry[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Maps { float maps[]; };        // [entry, head, q, k]
 layout(std430, set = 0, binding = 2) readonly buffer Stats { float stats[]; };      // mapMax[maps], rowMax[maps, q]
 layout(std430, set = 0, binding = 3) readonly buffer Mask { uint maskWords[]; };    // bytes [layer, head, q, k]
-layout(std430, set = 0, binding = 4) readonly buffer Bounds { float startInBlock[]; };
+// One byte per viewport column, then per row: a frame boundary crosses that pixel (viz/FrameBoundaries).
+layout(std430, set = 0, binding = 4) readonly buffer BoundaryPixels { uint boundaryWords[]; };
 layout(std430, set = 0, binding = 5) readonly buffer Lut { vec4 lut[]; };            // [colormap, 33 knots]
 
 const int kKnots = 33;
@@ -53,19 +54,9 @@ float scaled(float v, float mapMax, float rowMax) {
   return clamp(t, 0.0, 1.0);
 }
 
-// Does a frame boundary fall inside the pixel footprint [pos - half, pos + half) (block units)?
-bool boundaryUnder(float pos, float blocksPerPixel, int blocks) {
-  if (blocksPerPixel * 3.0 > P.boundaryMinSpacing) return false;  // too dense to read
-  float a = pos - 0.5 * blocksPerPixel, b = pos + 0.5 * blocksPerPixel;
-  int first = max(int(floor(a)), 0), last = min(int(floor(b)), blocks - 1);
-  for (int i = first; i <= last && i <= first + 2; ++i) {
-    float start = startInBlock[i];
-    if (start >= 0.0) {
-      float at = float(i) + start;
-      if (at >= a && at < b) return true;
-    }
-  }
-  return false;
+uint byteAt(uint index, bool inBoundaries) {
+  uint word = inBoundaries ? boundaryWords[index >> 2] : maskWords[index >> 2];
+  return (word >> ((index & 3u) * 8u)) & 0xffu;
 }
 
 void main() {
@@ -109,17 +100,15 @@ void main() {
 
   if (P.showMask != 0 && P.maskPresent != 0) {
     uint byteIndex = uint(layer * P.heads + head) * blocks + uint(q * P.nk + k);
-    uint keep = (maskWords[byteIndex >> 2] >> ((byteIndex & 3u) * 8u)) & 0xffu;
-    if (keep == 0u) {
+    if (byteAt(byteIndex, false) == 0u) {
       // Dropped: dimmed, with diagonal hatching every 6 pixels.
       int ix = int(floor(p.x)), iy = int(floor(p.y));
       c = ((ix + iy) % 6 < 2) ? kHatch : c * kDroppedDim;
     }
   }
   if (P.showBoundaries != 0) {
-    float bx = float(P.nk) / P.mapW, by = float(P.nq) / P.mapH;
-    if (boundaryUnder(u * float(P.nk), bx, P.nk) || boundaryUnder(v * float(P.nq), by, P.nq))
-      c = mix(c, kBoundary, kBoundaryMix);
+    uint ix = uint(floor(p.x)), iy = uint(floor(p.y));
+    if (byteAt(ix, true) != 0u || byteAt(uint(P.viewportWidth) + iy, true) != 0u) c = mix(c, kBoundary, kBoundaryMix);
   }
   outColour = vec4(c, 1.0);
 }

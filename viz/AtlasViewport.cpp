@@ -137,6 +137,7 @@ RenderedImage AtlasViewport::render(int width, int height, const ViewState& view
   p.backgroundB = shading::kBackground[2];
   p.logDecades = kLogDecades;
   std::vector<int32_t> layerEntry;
+  std::vector<uint8_t> boundaryPixels;
   OverlayContent content;
   content.view = view;
 
@@ -156,7 +157,6 @@ RenderedImage AtlasViewport::render(int width, int height, const ViewState& view
     p.clipX1 = g.content.x1;
     p.clipY1 = g.content.y1;
     p.ringWidth = g.ringWidth;
-    p.boundaryMinSpacing = a.boundaries.minSpacing;
     p.cols = g.cols;
     p.rows = g.rows;
     p.heads = static_cast<int32_t>(a.heads);
@@ -170,6 +170,8 @@ RenderedImage AtlasViewport::render(int width, int height, const ViewState& view
     p.maskPresent = m.mask ? 1 : 0;
     p.showBoundaries = view.showFrameBoundaries ? 1 : 0;
     p.rowMaxOffset = static_cast<int32_t>(a.mapCount());
+    p.viewportWidth = width;
+    if (view.showFrameBoundaries) boundaryPixels = a.boundaries.boundaryPixels(g, width, height, a.blocks);
     layerEntry.resize(a.layers);
     for (int64_t l = 0; l < a.layers; ++l) layerEntry[l] = a.entry(step, static_cast<int>(l));
 
@@ -211,7 +213,7 @@ RenderedImage AtlasViewport::render(int width, int height, const ViewState& view
     m.overlay->build(width, height, pointer, content);
     overlayDraws = [&](VkCommandBuffer cmd) { m.overlay->record(cmd); };
   }
-  return m.pipeline->render(width, height, p, layerEntry, overlayDraws);
+  return m.pipeline->render(width, height, p, layerEntry, boundaryPixels, overlayDraws);
 }
 
 }  // namespace attnscope::viz

@@ -11,12 +11,12 @@ namespace attnscope::viz {
 struct HeatmapParams {
   float originX, originY, pitchX, pitchY, mapW, mapH;
   float clipX0, clipY0, clipX1, clipY1;
-  float ringWidth, logDecades, boundaryMinSpacing;
+  float ringWidth, logDecades;
   float backgroundR, backgroundG, backgroundB;
   int32_t cols, rows, heads, nq, nk;
   int32_t zoomMode, zoomLayer, zoomHead, highlightLayer, highlightHead;
   int32_t scaling, colormap, showMask, maskPresent, showBoundaries;
-  int32_t rowMaxOffset;
+  int32_t rowMaxOffset, viewportWidth;
 };
 static_assert(sizeof(HeatmapParams) == 32 * 4, "HeatmapParams must match shaders/heatmap.frag");
 

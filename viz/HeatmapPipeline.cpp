@@ -61,6 +61,7 @@ HeatmapPipeline::HeatmapPipeline(VulkanContext& ctx) : ctx_(ctx) {
   std::memset(placeholder_.mapped(), 0, 64);
   params_ = GpuBuffer(ctx_, sizeof(HeatmapParams), VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT);
   layerEntries_ = GpuBuffer(ctx_, 64 * sizeof(int32_t), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
+  boundaryPixels_ = GpuBuffer(ctx_, 4096, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
   writeDescriptors();
 
   VkCommandBufferAllocateInfo cai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
@@ -179,7 +180,7 @@ void HeatmapPipeline::writeDescriptors() {
       atlas_ ? info(atlas_->maps) : info(placeholder_),
       atlas_ ? info(atlas_->stats) : info(placeholder_),
       mask_ ? info(mask_->gpu) : info(placeholder_),
-      atlas_ ? info(atlas_->bounds) : info(placeholder_),
+      info(boundaryPixels_),
       info(lut_),
       info(layerEntries_),
   };
@@ -204,6 +205,7 @@ void HeatmapPipeline::bind(const PreparedAtlas* atlas, const PreparedMask* mask)
 
 RenderedImage HeatmapPipeline::render(int width, int height, const HeatmapParams& params,
                                       const std::vector<int32_t>& layerEntry,
+                                      const std::vector<uint8_t>& boundaryPixels,
                                       const std::function<void(VkCommandBuffer)>& overlay) {
   if (width <= 0 || height <= 0 || width > 16384 || height > 16384)
     throw Error("viewport size " + std::to_string(width) + "x" + std::to_string(height) +
@@ -214,7 +216,8 @@ RenderedImage HeatmapPipeline::render(int width, int height, const HeatmapParams
     heatmapTarget_ = std::make_unique<OffscreenTarget>(ctx_, heatmapPass_, width, height);
     heatmapValid_ = false;
   }
-  if (heatmapValid_ && (std::memcmp(&params, &lastParams_, sizeof params) != 0 || layerEntry != lastLayerEntry_))
+  if (heatmapValid_ && (std::memcmp(&params, &lastParams_, sizeof params) != 0 || layerEntry != lastLayerEntry_ ||
+                        boundaryPixels != lastBoundaryPixels_))
     heatmapValid_ = false;
   if (heatmapValid_ && !overlay && !lastHeatmapImage_.rgba.empty()) return lastHeatmapImage_;
 
@@ -225,8 +228,14 @@ RenderedImage HeatmapPipeline::render(int width, int height, const HeatmapParams
       layerEntries_ = GpuBuffer(ctx_, entryBytes * 2, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
       writeDescriptors();
     }
+    if (boundaryPixels_.size() < boundaryPixels.size()) {
+      boundaryPixels_ = GpuBuffer(ctx_, boundaryPixels.size() * 2, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
+      writeDescriptors();
+    }
     std::memcpy(params_.mapped(), &params, sizeof(HeatmapParams));
     std::memcpy(layerEntries_.mapped(), layerEntry.data(), entryBytes);
+    std::memcpy(boundaryPixels_.mapped(), boundaryPixels.data(), boundaryPixels.size());
+    lastBoundaryPixels_ = boundaryPixels;
     lastParams_ = params;
     lastLayerEntry_ = layerEntry;
   }

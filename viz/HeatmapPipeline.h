@@ -36,10 +36,11 @@ class HeatmapPipeline {
   // Points the shader at an atlas's and a mask's buffers (either may be null).
   void bind(const PreparedAtlas* atlas, const PreparedMask* mask);
   // Renders width x height: the heatmap with `params` (layerEntry: per layer,
-  // the entry at the chosen step or -1), then `overlay` (may be empty)
+  // the entry at the chosen step or -1; boundaryPixels: FrameBoundaries::
+  // boundaryPixels, or empty for none), then `overlay` (may be empty)
   // records its draws on top.
   RenderedImage render(int width, int height, const HeatmapParams& params,
-                       const std::vector<int32_t>& layerEntry,
+                       const std::vector<int32_t>& layerEntry, const std::vector<uint8_t>& boundaryPixels,
                        const std::function<void(VkCommandBuffer)>& overlay);
   // How many frames drew the heatmap itself (the rest reused it): for tests and the benchmark.
   int64_t heatmapDraws() const { return heatmapDraws_; }
@@ -63,7 +64,7 @@ class HeatmapPipeline {
   VkCommandBuffer cmd_ = VK_NULL_HANDLE;
   VkFence fence_ = VK_NULL_HANDLE;
 
-  GpuBuffer params_, layerEntries_, lut_, placeholder_;  // placeholder stands in for an absent atlas or mask
+  GpuBuffer params_, layerEntries_, boundaryPixels_, lut_, placeholder_;  // placeholder stands in for an absent atlas or mask
   const PreparedAtlas* atlas_ = nullptr;
   const PreparedMask* mask_ = nullptr;
   std::unique_ptr<OffscreenTarget> heatmapTarget_, overlayTarget_;
@@ -72,6 +73,7 @@ class HeatmapPipeline {
   bool heatmapValid_ = false;
   HeatmapParams lastParams_{};
   std::vector<int32_t> lastLayerEntry_;
+  std::vector<uint8_t> lastBoundaryPixels_;
   RenderedImage lastHeatmapImage_;  // its read-back, while valid (frames without overlay)
   int64_t heatmapDraws_ = 0;
 };

@@ -72,9 +72,6 @@ std::shared_ptr<PreparedAtlas> PreparedAtlas::build(const VulkanContext& ctx, co
   std::memcpy(p->stats.as<float>() + p->mapMax.size(), p->rowMax.data(), sizeof(float) * p->rowMax.size());
 
   p->boundaries = FrameBoundaries::compute(p->grid, p->layout);
-  p->bounds = GpuBuffer(ctx, sizeof(float) * p->boundaries.startInBlock.size(), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
-  std::memcpy(p->bounds.as<float>(), p->boundaries.startInBlock.data(),
-              sizeof(float) * p->boundaries.startInBlock.size());
   return p;
 }
 

@@ -28,7 +28,7 @@ struct PreparedAtlas {
   std::vector<float> mapMax;                  // [entry * heads + head]
   std::vector<float> rowMax;                  // [(entry * heads + head) * blocks + q]
   FrameBoundaries boundaries;
-  GpuBuffer maps, stats, bounds;
+  GpuBuffer maps, stats;
 
   // Throws attnscope::Error naming the fault: no entries, no heads/layers/blocks,
   // a layout that does not fit the grid, an entry of the wrong size or out of range.

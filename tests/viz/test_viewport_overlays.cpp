@@ -103,7 +103,6 @@ class TestViewportOverlays : public QObject {
     QCOMPARE(linear.positions.size(), size_t(2));
     QCOMPARE(linear.positions[0], 4.0f / 3.0f);
     QCOMPARE(linear.positions[1], 8.0f / 3.0f);
-    QCOMPARE(linear.startInBlock, (std::vector<float>{-1.0f, 1.0f / 3.0f, 2.0f / 3.0f, -1.0f}));  // 12 tokens: 4 blocks
     QCOMPARE(linear.firstFrame, (std::vector<int64_t>{1, 2}));
     // Tiled(2,2,2) over 4x4x4: tiles of frame pairs; a new frame group at block 4 (blockBox f0 0 -> 2).
     const TokenGrid grid{4, 4, 4, 0};
