@@ -68,4 +68,28 @@ PixelRect cellMapRect(const ViewGeometry& g, int row, int col) {
   return {x0, y0, x0 + g.mapW, y0 + g.mapH};
 }
 
+ViewState zoomAbout(const ViewState& view, int width, int height, int64_t nq, int64_t nk, float x, float y,
+                    float factor, float maxZoom) {
+  ViewState zoomed = view;
+  zoomed.mode = ViewMode::Zoom;
+  ViewGeometry before = computeGeometry(width, height, zoomed, 1, 1, nq, nk);
+  float u = (x - before.originX) / before.mapW, v = (y - before.originY) / before.mapH;
+  zoomed.zoom = std::clamp(view.zoom * factor, 1.0f, maxZoom);
+  ViewGeometry after = computeGeometry(width, height, zoomed, 1, 1, nq, nk);
+  float cx = 0.5f * (after.content.x0 + after.content.x1), cy = 0.5f * (after.content.y0 + after.content.y1);
+  zoomed.panX = std::clamp(u - (x - cx) / after.mapW, 0.0f, 1.0f);
+  zoomed.panY = std::clamp(v - (y - cy) / after.mapH, 0.0f, 1.0f);
+  if (zoomed.zoom <= 1.0f) zoomed.panX = zoomed.panY = 0.5f;  // all the way out: the fitted map
+  return zoomed;
+}
+
+ViewState panByPixels(const ViewState& view, int width, int height, int64_t nq, int64_t nk, float dx, float dy) {
+  ViewState panned = view;
+  panned.mode = ViewMode::Zoom;
+  ViewGeometry g = computeGeometry(width, height, panned, 1, 1, nq, nk);
+  panned.panX = std::clamp(view.panX - dx / g.mapW, 0.0f, 1.0f);
+  panned.panY = std::clamp(view.panY - dy / g.mapH, 0.0f, 1.0f);
+  return panned;
+}
+
 }  // namespace attnscope::viz

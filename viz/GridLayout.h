@@ -48,4 +48,12 @@ std::optional<MapPoint> locateMapPoint(const ViewGeometry& g, float x, float y);
 // The pixel rectangle a cell's map covers (may extend past content in zoom mode).
 PixelRect cellMapRect(const ViewGeometry& g, int row, int col);
 
+// Zoom-mode navigation for the UI (pure functions of the view). zoomAbout
+// multiplies the zoom by `factor` (clamped to [1, maxZoom]) keeping the map
+// point under pixel (x, y) where it is (zoom 1 is the fitted, centred map); panByPixels moves the map by a
+// pointer drag of (dx, dy) pixels. The view centre stays on the map (pan in [0, 1]).
+ViewState zoomAbout(const ViewState& view, int width, int height, int64_t nq, int64_t nk, float x, float y,
+                    float factor, float maxZoom = 64.0f);
+ViewState panByPixels(const ViewState& view, int width, int height, int64_t nq, int64_t nk, float dx, float dy);
+
 }  // namespace attnscope::viz

@@ -203,6 +203,36 @@ class TestViewportLayout : public QObject {
     QVERIFY(kMax - kMin <= 16 / 2.5 * (g.content.x1 - g.content.x0) / (g.mapW / 2.5f) + 1);
   }
 
+  void zoomKeepsThePointUnderThePointer() {
+    ViewState view;
+    view.mode = ViewMode::Zoom;
+    const int w = 400, h = 300;
+    const float x = 250, y = 120;
+    auto mapPoint = [&](const ViewState& v) {
+      ViewGeometry g = computeGeometry(w, h, v, 1, 1, 16, 16);
+      return std::make_pair((x - g.originX) / g.mapW, (y - g.originY) / g.mapH);
+    };
+    auto before = mapPoint(view);
+    ViewState zoomed = zoomAbout(view, w, h, 16, 16, x, y, 2.0f);
+    QCOMPARE(zoomed.zoom, 2.0f);
+    auto after = mapPoint(zoomed);
+    QVERIFY(std::abs(after.first - before.first) < 1e-4f && std::abs(after.second - before.second) < 1e-4f);
+    // Zoom is clamped to [1, maxZoom]; out again to 1 returns the fitted view.
+    QCOMPARE(zoomAbout(zoomed, w, h, 16, 16, x, y, 1000.0f).zoom, 64.0f);
+    ViewState back = zoomAbout(zoomed, w, h, 16, 16, x, y, 0.1f);
+    QCOMPARE(back.zoom, 1.0f);
+    QCOMPARE(back.panX, 0.5f);
+    QCOMPARE(back.panY, 0.5f);
+    // Dragging by (dx, dy) moves the map point under the pointer by that many pixels.
+    ViewState panned = panByPixels(zoomed, w, h, 16, 16, -30, 12);
+    ViewGeometry g0 = computeGeometry(w, h, zoomed, 1, 1, 16, 16), g1 = computeGeometry(w, h, panned, 1, 1, 16, 16);
+    QVERIFY(std::abs((g1.originX - g0.originX) - (-30)) < 1e-3f && std::abs((g1.originY - g0.originY) - 12) < 1e-3f);
+    // The centre stays on the map however far one drags.
+    ViewState far = panByPixels(zoomed, w, h, 16, 16, 1e6f, -1e6f);
+    QCOMPARE(far.panX, 0.0f);
+    QCOMPARE(far.panY, 1.0f);
+  }
+
   void atlasPreparedOnAWorkerWhileRendering() {
     // The GUI's path: prepare on a worker while this thread keeps rendering, then commit.
     viewport_->setAtlas(smallAtlas(2, 2));
