@@ -10,22 +10,8 @@
 #include <cmath>
 
 #include "engine/core/Error.h"
-
-#ifndef ATTNSCOPE_HAVE_VIZ
-// A build without the viz library (no Vulkan SDK): the viewport refuses to
-// start, so the widget shows why; nothing else is ever called.
-namespace attnscope::viz {
-struct AtlasViewport::Impl {};
-AtlasViewport::AtlasViewport() { throw Error("this build has no Vulkan viewport (the viz library was not built)"); }
-AtlasViewport::~AtlasViewport() = default;
-void AtlasViewport::setAtlas(const AttentionAtlas&) {}
-void AtlasViewport::setMaskPlan(const MaskPlan*) {}
-RenderedImage AtlasViewport::render(int, int, const ViewState&, const PointerInput&) { return {}; }
-std::optional<HeatmapHit> AtlasViewport::hitTest(int, int, const ViewState&, float, float) const { return {}; }
-OverlayOutput AtlasViewport::overlay() const { return {}; }
-std::string AtlasViewport::deviceName() const { return {}; }
-}  // namespace attnscope::viz
-#endif
+#include "ui/JobController.h"
+#include "viz/GridLayout.h"
 
 namespace attnscope::ui {
 
@@ -42,35 +28,80 @@ AtlasViewportWidget::AtlasViewportWidget(QWidget* parent) : QWidget(parent) {
   } catch (const std::exception& e) {
     reason_ = tr("The Vulkan viewport could not start: %1").arg(QString::fromStdString(e.what()));
   }
+  uploads_ = new JobController(this);
+  connect(uploads_, &JobController::busyChanged, this, [this](bool busy) {
+    if (!busy && uploadPending_) {
+      uploadPending_ = false;
+      startUpload();
+    }
+  });
+  connect(uploads_, &JobController::failed, this, [this](const QString&, const QString& message) {
+    emit renderFailed(tr("The atlas cannot be shown: %1").arg(message));
+  });
 }
 
-AtlasViewportWidget::~AtlasViewportWidget() = default;
+// uploads_ (a child QObject) is destroyed in ~QObject, after viewport_: stop it first.
+AtlasViewportWidget::~AtlasViewportWidget() { delete uploads_; }
 
 QString AtlasViewportWidget::deviceName() const {
   return viewport_ ? QString::fromStdString(viewport_->deviceName()) : QString();
 }
 
+void AtlasViewportWidget::setTool(viz::BrushTool tool) {
+  tool_ = paletteTool_ = tool;
+  if (viewport_) viewport_->setBrush(tool);
+  update();
+}
+
 void AtlasViewportWidget::setAtlas(std::shared_ptr<const AttentionAtlas> atlas) {
   atlas_ = std::move(atlas);
+  committed_ = false;
+  if (viewport_ && !atlas_) viewport_->clearAtlas();
   if (viewport_ && atlas_) {
-    try {
-      viewport_->setAtlas(*atlas_);
-    } catch (const std::exception& e) {
-      emit renderFailed(QString::fromStdString(e.what()));
-    }
+    if (uploads_->busy())
+      uploadPending_ = true;  // the newest atlas goes up when the current upload ends
+    else
+      startUpload();
   }
   update();
 }
 
+void AtlasViewportWidget::startUpload() {
+  if (!atlas_) return;
+  std::shared_ptr<const AttentionAtlas> atlas = atlas_;
+  const viz::AtlasViewport* viewport = viewport_.get();
+  uploads_->start(tr("Uploading atlas"), [this, atlas, viewport](const JobController::Context&) -> JobController::Deliver {
+    std::shared_ptr<const viz::PreparedAtlas> prepared = viewport->prepareAtlas(*atlas);
+    return [this, atlas, prepared] {
+      if (atlas != atlas_) return;  // a newer atlas is on its way
+      QElapsedTimer clock;
+      clock.start();
+      viewport_->commitAtlas(prepared);
+      commitMs_ = clock.nsecsElapsed() / 1e6;
+      committed_ = true;
+      applyPlan();
+      update();
+      emit atlasReady();
+    };
+  });
+}
+
 void AtlasViewportWidget::setPlan(const MaskPlan* plan) {
-  if (viewport_) {
-    try {
-      viewport_->setMaskPlan(plan);
-    } catch (const std::exception& e) {
-      emit renderFailed(QString::fromStdString(e.what()));
-    }
-  }
+  plan_ = plan;
+  applyPlan();
   update();
+}
+
+// The plan waits for its atlas: until the atlas is committed the viewport
+// still holds the previous one, which the new plan need not fit.
+void AtlasViewportWidget::applyPlan() {
+  if (!viewport_ || !committed_) return;
+  try {
+    viewport_->setMaskPlan(plan_);
+  } catch (const std::exception& e) {
+    viewport_->setMaskPlan(nullptr);
+    emit renderFailed(tr("The mask overlay cannot be drawn: %1").arg(QString::fromStdString(e.what())));
+  }
 }
 
 void AtlasViewportWidget::setView(const viz::ViewState& view) {
@@ -90,7 +121,7 @@ QSize AtlasViewportWidget::renderSize() const {
 }
 
 std::optional<viz::HeatmapHit> AtlasViewportWidget::hitAt(QPointF point) const {
-  if (!viewport_ || !atlas_) return std::nullopt;
+  if (!viewport_ || !committed_) return std::nullopt;
   const QSize size = renderSize();
   const qreal dpr = devicePixelRatioF();
   return viewport_->hitTest(size.width(), size.height(), view_, float(point.x() * dpr), float(point.y() * dpr));
@@ -98,13 +129,14 @@ std::optional<viz::HeatmapHit> AtlasViewportWidget::hitAt(QPointF point) const {
 
 void AtlasViewportWidget::paintEvent(QPaintEvent*) {
   QPainter p(this);
-  if (!viewport_ || !atlas_) {
+  if (!viewport_ || !committed_) {
     p.fillRect(rect(), QColor(24, 24, 28));
     p.setPen(QColor(200, 200, 200));
     p.drawText(rect().adjusted(16, 16, -16, -16), Qt::AlignCenter | Qt::TextWordWrap,
-               viewport_ ? tr("No attention captured yet.\nGenerate with capture steps (Run panel), or open an "
-                              "atlas (File ▸ Open Atlas…).")
-                         : reason_);
+               !viewport_ ? reason_
+               : atlas_   ? tr("Uploading the atlas…")
+                          : tr("No attention captured yet.\nGenerate with capture steps (Run panel), or open an "
+                               "atlas (File ▸ Open Atlas…)."));
     return;
   }
   const QSize size = renderSize();
@@ -167,7 +199,7 @@ void AtlasViewportWidget::mousePressEvent(QMouseEvent* event) {
   setFocus();
   updatePointer(event->position(), event->buttons());
   update();
-  if (!viewport_ || !atlas_) return;
+  if (!viewport_ || !committed_) return;
   if (event->button() == Qt::RightButton || event->button() == Qt::MiddleButton) {
     if (view_.mode == viz::ViewMode::Zoom) {
       gesture_ = Gesture::Pan;
@@ -205,13 +237,11 @@ void AtlasViewportWidget::mouseMoveEvent(QMouseEvent* event) {
   updatePointer(event->position(), event->buttons());
   std::optional<viz::HeatmapHit> hit = hitAt(event->position());
   if (gesture_ == Gesture::Pan) {
-    const QPointF d = event->position() - panStart_;
+    const QPointF d = (event->position() - panStart_) * devicePixelRatioF();
     panStart_ = event->position();
-    viz::ViewState v = view_;
-    const float extent = float(std::min(width(), height())) * std::max(1.0f, v.zoom);
-    v.panX = std::clamp(v.panX - float(d.x()) / extent, 0.0f, 1.0f);
-    v.panY = std::clamp(v.panY - float(d.y()) / extent, 0.0f, 1.0f);
-    changeView(v);
+    const QSize size = renderSize();
+    const int64_t nb = atlas_ ? atlas_->numBlocks() : 1;
+    changeView(viz::panByPixels(view_, size.width(), size.height(), nb, nb, float(d.x()), float(d.y())));
   } else if (hit && (gesture_ == Gesture::Stroke || gesture_ == Gesture::Rectangle) && hit->layer == anchor_->layer &&
              hit->head == anchor_->head) {
     if (gesture_ == Gesture::Stroke && (hit->qBlock != last_->qBlock || hit->kBlock != last_->kBlock))
@@ -258,9 +288,11 @@ void AtlasViewportWidget::mouseDoubleClickEvent(QMouseEvent* event) {
 void AtlasViewportWidget::wheelEvent(QWheelEvent* event) {
   pointer_.wheel += float(event->angleDelta().y()) / 120.0f;
   if (view_.mode == viz::ViewMode::Zoom && !(viewport_ && viewport_->overlay().wantsPointer)) {
-    viz::ViewState v = view_;
-    v.zoom = std::clamp(v.zoom * std::pow(1.2f, float(event->angleDelta().y()) / 120.0f), 1.0f, 64.0f);
-    changeView(v);
+    const QSize size = renderSize();
+    const int64_t nb = atlas_ ? atlas_->numBlocks() : 1;
+    const QPointF at = event->position() * devicePixelRatioF();
+    changeView(viz::zoomAbout(view_, size.width(), size.height(), nb, nb, float(at.x()), float(at.y()),
+                              std::pow(1.2f, float(event->angleDelta().y()) / 120.0f)));
   } else {
     update();
   }

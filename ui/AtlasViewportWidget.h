@@ -9,8 +9,9 @@
 // In the grid a click selects a head, a double click zooms into it. Pan with
 // the right or middle button, zoom with the wheel. Keys: G grid/zoom, 0 fit,
 // [ ] previous/next head, PgUp/PgDn previous/next layer, Shift inverts keep/mask.
-// The viewport is created at run time; when that fails (no Vulkan device, or
-// a build without viz) the widget shows why instead.
+// The viewport is created at run time; when that fails (no usable Vulkan
+// device) the widget shows why instead. A new atlas is prepared
+// for the GPU on a worker thread; only the short commit runs on the GUI thread.
 #include <QImage>
 #include <QWidget>
 
@@ -21,6 +22,8 @@
 #include "viz/AtlasViewport.h"
 
 namespace attnscope::ui {
+
+class JobController;
 
 class AtlasViewportWidget : public QWidget {
   Q_OBJECT
@@ -33,13 +36,14 @@ class AtlasViewportWidget : public QWidget {
   QString deviceName() const;
 
   void setAtlas(std::shared_ptr<const AttentionAtlas> atlas);
-  bool hasAtlas() const { return atlas_ != nullptr; }
+  bool hasAtlas() const { return committed_; }  // uploaded and drawable
+  double lastCommitMs() const { return commitMs_; }  // GUI-thread time of the last atlas swap
   void setPlan(const MaskPlan* plan);  // call again whenever the plan changes
   const viz::ViewState& view() const { return view_; }
   void setView(const viz::ViewState& view);
 
   // Painting settings (the Masks panel sets them).
-  void setTool(viz::BrushTool tool) { tool_ = tool; }
+  void setTool(viz::BrushTool tool);
   viz::BrushTool tool() const { return tool_; }
   void setKeep(bool keep) { keep_ = keep; }  // what brush/rectangle/fill paint (erase always masks out)
   void setScope(EditScope scope) { scope_ = scope; }
@@ -56,6 +60,7 @@ class AtlasViewportWidget : public QWidget {
   void strokeFinished();
   void toolPicked(attnscope::viz::BrushTool tool);  // chosen in the ImGui palette
   void renderFailed(const QString& message);
+  void atlasReady();  // the atlas set last is on the GPU
 
  protected:
   void paintEvent(QPaintEvent*) override;
@@ -73,10 +78,16 @@ class AtlasViewportWidget : public QWidget {
   MaskEdit editAt(const viz::HeatmapHit& hit, EditShape shape, bool keep) const;
   bool keepFor(Qt::KeyboardModifiers modifiers) const;
   QSize renderSize() const;
+  void startUpload();
+  void applyPlan();
 
   std::unique_ptr<viz::AtlasViewport> viewport_;
   QString reason_;
   std::shared_ptr<const AttentionAtlas> atlas_;
+  const MaskPlan* plan_ = nullptr;
+  bool committed_ = false, uploadPending_ = false;
+  double commitMs_ = 0;
+  JobController* uploads_;
   viz::ViewState view_;
   viz::PointerInput pointer_;
   viz::BrushTool tool_ = viz::BrushTool::Rectangle;

@@ -93,19 +93,20 @@ void MainWindow::buildDocks() {
   metricsPanel_ = new MetricsPanel;
   runsPanel_ = new RunsPanel;
   videoPlayer_ = new VideoPlayer;
+  // Left: what to run and what to look at; right: masks; bottom: the video and the numbers.
   QDockWidget* run = dock(tr("Run"), "RunDock", runPanel_, Qt::LeftDockWidgetArea);
   QDockWidget* layers = dock(tr("Layers & heads"), "LayersDock", layersPanel_, Qt::LeftDockWidgetArea);
-  QDockWidget* video = dock(tr("Video"), "VideoDock", videoPlayer_, Qt::RightDockWidgetArea);
   QDockWidget* masks = dock(tr("Masks"), "MasksDock", maskPanel_, Qt::RightDockWidgetArea);
+  QDockWidget* video = dock(tr("Video"), "VideoDock", videoPlayer_, Qt::BottomDockWidgetArea);
   QDockWidget* metrics = dock(tr("Metrics"), "MetricsDock", metricsPanel_, Qt::BottomDockWidgetArea);
   QDockWidget* runs = dock(tr("Runs"), "RunsDock", runsPanel_, Qt::BottomDockWidgetArea);
+  splitDockWidget(run, layers, Qt::Vertical);
+  splitDockWidget(video, metrics, Qt::Horizontal);
   tabifyDockWidget(metrics, runs);
   metrics->raise();
-  splitDockWidget(run, layers, Qt::Vertical);
-  splitDockWidget(video, masks, Qt::Vertical);
-  resizeDocks({run, video}, {330, 420}, Qt::Horizontal);
-  resizeDocks({video, masks}, {380, 520}, Qt::Vertical);
-  resizeDocks({metrics}, {220}, Qt::Vertical);
+  resizeDocks({run, masks}, {330, 360}, Qt::Horizontal);
+  resizeDocks({video, metrics}, {380, 800}, Qt::Horizontal);
+  resizeDocks({video}, {300}, Qt::Vertical);
 }
 
 void MainWindow::buildMenus() {

@@ -22,9 +22,9 @@ QChartView* makeView(QWidget* parent, const QString& tip) {
   auto* view = new QChartView(new QChart, parent);
   view->setRenderHint(QPainter::Antialiasing);
   view->chart()->setMargins(QMargins(4, 4, 4, 4));
-  view->chart()->legend()->setAlignment(Qt::AlignBottom);
+  view->chart()->legend()->setAlignment(Qt::AlignRight);  // height is the scarce direction in a bottom dock
   view->setToolTip(tip);
-  view->setMinimumHeight(160);
+  view->setMinimumHeight(200);
   return view;
 }
 
@@ -41,7 +41,9 @@ void reset(QChart* chart, const QString& title) {
 
 MetricsPanel::MetricsPanel(QWidget* parent) : QWidget(parent) {
   auto* column = new QVBoxLayout(this);
+  column->setContentsMargins(0, 0, 0, 0);
   tabs_ = new QTabWidget(this);
+  tabs_->setDocumentMode(true);
   quality_ = makeView(tabs_, tr("PSNR (dB, left axis) and SSIM (right axis) of each frame of the sparse re-render "
                                 "against the dense run"));
   latency_ = makeView(tabs_, tr("Seconds spent in attention and in everything else, dense vs sparse"));
@@ -77,10 +79,13 @@ void MetricsPanel::showQuality(const VideoQuality* q) {
   x->setTitleText(tr("frame"));
   x->setRange(1, std::max<double>(2, double(q->frames.size())));
   x->setLabelFormat("%d");
+  x->setTickCount(std::min<int>(9, int(q->frames.size())));
   auto* yPsnr = new QValueAxis;
   yPsnr->setRange(std::max(0.0, lo - 2), hi + 2);
+  yPsnr->setLabelFormat("%.0f");
   auto* ySsim = new QValueAxis;
   ySsim->setRange(0, 1);
+  ySsim->setLabelFormat("%.1f");
   chart->addAxis(x, Qt::AlignBottom);
   chart->addAxis(yPsnr, Qt::AlignLeft);
   chart->addAxis(ySsim, Qt::AlignRight);

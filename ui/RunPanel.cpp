@@ -82,6 +82,7 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   progress_->setToolTip(tr("Denoising steps done"));
   progress_->setRange(0, 1);
   progress_->setValue(0);
+  progress_->setFormat(tr("idle"));
   column->addWidget(progress_);
   status_ = new QLabel(this);
   status_->setWordWrap(true);
@@ -135,7 +136,7 @@ void RunPanel::setBusy(bool busy, const QString& label) {
   } else {
     progress_->setRange(0, 1);
     progress_->setValue(0);
-    progress_->setFormat(QStringLiteral("%p%"));
+    progress_->setFormat(tr("idle"));
   }
 }
 

@@ -17,6 +17,7 @@
 #include <QListWidget>
 #include <QMenuBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -80,6 +81,7 @@ class TestMainWindow : public QObject {
     QStandardPaths::setTestModeEnabled(true);  // settings and run history out of the user's home
     QCoreApplication::setOrganizationName("AttnScopeTest");
     QCoreApplication::setApplicationName("AttnScopeTest");
+    QSettings().clear();  // the first start: default layout
     window_ = std::make_unique<MainWindow>();
     window_->resize(1500, 950);
     window_->show();
@@ -130,20 +132,15 @@ class TestMainWindow : public QObject {
 
     const MaskPlan before = *bench()->plan();
     QVERIFY(!window_->maskPanel()->keep());  // paints "mask out" by default
-    if (vp->available()) {
-      // Drag a rectangle from block (q 1, k 2) to (q 4, k 6).
-      auto from = pointFor(vp, 2, 1, 1, 2), to = pointFor(vp, 2, 1, 4, 6);
-      QVERIFY(from && to);
-      QTest::mousePress(vp, Qt::LeftButton, {}, *from);
-      QTest::mouseMove(vp, (*from + *to) / 2);
-      QTest::mouseMove(vp, *to);
-      QTest::mouseRelease(vp, Qt::LeftButton, {}, *to);
-    } else {
-      qWarning("viewport unavailable (%s): painting through its edit signal", qPrintable(vp->unavailableReason()));
-      MaskEdit e;
-      e.layer = 2, e.head = 1, e.q0 = 1, e.q1 = 4, e.k0 = 2, e.k1 = 6, e.keep = false;
-      emit vp->editRequested(e);
-    }
+    QVERIFY2(vp->available(), qPrintable(vp->unavailableReason()));
+    QTRY_VERIFY_WITH_TIMEOUT(vp->hasAtlas(), kJobTimeoutMs);  // uploaded off the GUI thread
+    // Drag a rectangle from block (q 1, k 2) to (q 4, k 6).
+    auto from = pointFor(vp, 2, 1, 1, 2), to = pointFor(vp, 2, 1, 4, 6);
+    QVERIFY(from && to);
+    QTest::mousePress(vp, Qt::LeftButton, {}, *from);
+    QTest::mouseMove(vp, (*from + *to) / 2);
+    QTest::mouseMove(vp, *to);
+    QTest::mouseRelease(vp, Qt::LeftButton, {}, *to);
     const MaskPlan& plan = *bench()->plan();
     const BlockMask& m = plan.mask(2, 1);
     QCOMPARE(m.kept(), m.nq() * m.nk() - 4 * 5);
