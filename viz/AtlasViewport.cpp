@@ -25,6 +25,7 @@ struct AtlasViewport::Impl {
   std::unique_ptr<ImGuiOverlay> overlay;
   std::shared_ptr<const PreparedAtlas> atlas;
   std::shared_ptr<const PreparedMask> mask;
+  ShadingPath shading = ShadingPath::Auto;
 
   void rebind() { pipeline->bind(atlas.get(), mask.get()); }
 
@@ -111,6 +112,8 @@ void AtlasViewport::setMaskPlan(const MaskPlan* plan) {
 
 void AtlasViewport::setBrush(BrushTool brush) { impl_->overlay->setBrush(brush); }
 
+void AtlasViewport::setShadingPath(ShadingPath path) { impl_->shading = path; }
+
 OverlayOutput AtlasViewport::overlay() const { return impl_->overlay->output(); }
 
 std::string AtlasViewport::deviceName() const { return impl_->ctx->deviceName(); }
@@ -171,6 +174,9 @@ RenderedImage AtlasViewport::render(int width, int height, const ViewState& view
     p.showBoundaries = view.showFrameBoundaries ? 1 : 0;
     p.rowMaxOffset = static_cast<int32_t>(a.mapCount());
     p.viewportWidth = width;
+    const int64_t visibleBlocks = (view.mode == ViewMode::Zoom ? 1 : a.layers * a.heads) * a.blocks * a.blocks;
+    p.perBlock = m.shading == ShadingPath::PerBlock ||
+                 (m.shading == ShadingPath::Auto && 2 * visibleBlocks <= int64_t(width) * height);
     if (view.showFrameBoundaries) boundaryPixels = a.boundaries.boundaryPixels(g, width, height, a.blocks);
     layerEntry.resize(a.layers);
     for (int64_t l = 0; l < a.layers; ++l) layerEntry[l] = a.entry(step, static_cast<int>(l));

@@ -43,7 +43,15 @@ class TestViewportOverlays : public QObject {
   void initTestCase() { viewport_ = std::make_unique<AtlasViewport>(); }
   void cleanupTestCase() { viewport_.reset(); }
 
+  void maskOverlayDimsAndHatchesDroppedBlocks_data() {
+    QTest::addColumn<int>("path");
+    QTest::addRow("per-pixel") << int(ShadingPath::PerPixel);
+    QTest::addRow("per-block") << int(ShadingPath::PerBlock);
+  }
+
   void maskOverlayDimsAndHatchesDroppedBlocks() {
+    QFETCH(int, path);
+    viewport_->setShadingPath(ShadingPath(path));
     const AttentionAtlas atlas = smallAtlas(2, 2);
     const MaskPlan plan = stripedPlan(atlas);
     viewport_->setAtlas(atlas);
@@ -95,6 +103,34 @@ class TestViewportOverlays : public QObject {
     viewport_->setMaskPlan(nullptr);
     view.showMask = true;
     QCOMPARE(viewport_->render(width, height, view).rgba, plain.rgba);
+    viewport_->setShadingPath(ShadingPath::Auto);
+  }
+
+  void shadingPathsDrawTheSamePicture() {
+    // Grid and zoom, with mask, boundaries and highlight: per-pixel and per-block shading agree.
+    const AttentionAtlas atlas = smallAtlas(3, 4);
+    const MaskPlan plan = stripedPlan(atlas);
+    viewport_->setAtlas(atlas);
+    viewport_->setMaskPlan(&plan);
+    for (ViewMode mode : {ViewMode::Grid, ViewMode::Zoom}) {
+      ViewState view;
+      view.mode = mode;
+      view.layer = 2;
+      view.head = 3;
+      view.zoom = mode == ViewMode::Zoom ? 1.7f : 1.0f;
+      view.scaling = Scaling::Log;
+      view.showOverlay = false;
+      viewport_->setShadingPath(ShadingPath::PerPixel);
+      RenderedImage perPixel = viewport_->render(420, 330, view);
+      viewport_->setShadingPath(ShadingPath::PerBlock);
+      RenderedImage perBlock = viewport_->render(420, 330, view);
+      int worst = 0;
+      for (int y = 0; y < 330; ++y)
+        for (int x = 0; x < 420; ++x) worst = std::max(worst, colourDistance(pixel(perPixel, x, y), pixel(perBlock, x, y)));
+      QVERIFY2(worst <= 1, qPrintable(QString("mode %1: largest difference %2").arg(int(mode)).arg(worst)));
+    }
+    viewport_->setShadingPath(ShadingPath::Auto);
+    viewport_->setMaskPlan(nullptr);
   }
 
   void frameBoundariesFromLayout() {
