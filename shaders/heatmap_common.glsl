@@ -13,7 +13,10 @@ layout(std140, set = 0, binding = 0) uniform Params {
   int zoomMode, zoomLayer, zoomHead, highlightLayer, highlightHead;
   int scaling, colormap, showMask, maskPresent, showBoundaries;
   int rowMaxOffset, viewportWidth, perBlock;  // perBlock: which pipeline variant the CPU chose
+  // Max-pooled level to read (0: the maps themselves), its offset (floats) and side in blocks.
+  int pyramidLevel, pyramidOffset, pyramidSide;
 } P;
+layout(std430, set = 0, binding = 8) readonly buffer Pyramid { float pyramid[]; };
 // Per layer: the atlas entry captured at the chosen step, or -1.
 layout(std430, set = 0, binding = 6) readonly buffer LayerEntries { int layerEntry[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Maps { float maps[]; };        // [entry, head, q, k]
@@ -54,10 +57,20 @@ uint byteAt(uint index, bool inBoundaries) {
 }
 
 // A block's colour (rgb) and whether the mask keeps it (a = 1) or drops it (a = 0).
+// With P.pyramidLevel > 0 (cells smaller than their maps' block count) the
+// value is the max over the 2^level x 2^level blocks around (q, k), so no peak
+// falls between pixels; per-row scaling keeps the block itself.
 vec4 blockColour(int entry, int layer, int head, int q, int k) {
   uint mapIndex = uint(entry * P.heads + head);
   uint blocks = uint(P.nq * P.nk);
-  float value = maps[mapIndex * blocks + uint(q * P.nk + k)];
+  float value;
+  if (P.pyramidLevel > 0 && P.scaling != 2) {
+    uint side = uint(P.pyramidSide);
+    value = pyramid[uint(P.pyramidOffset) + mapIndex * side * side + uint(q >> P.pyramidLevel) * side +
+                    uint(k >> P.pyramidLevel)];
+  } else {
+    value = maps[mapIndex * blocks + uint(q * P.nk + k)];
+  }
   float mapMax = stats[mapIndex];
   float rowMax = stats[uint(P.rowMaxOffset) + mapIndex * uint(P.nq) + uint(q)];
   vec3 c = colormapColour(P.colormap, scaled(value, mapMax, rowMax));

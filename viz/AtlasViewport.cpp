@@ -3,6 +3,7 @@
 #include "viz/AtlasViewport.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 
 #include "engine/core/Error.h"
@@ -177,6 +178,11 @@ RenderedImage AtlasViewport::render(int width, int height, const ViewState& view
     const int64_t visibleBlocks = (view.mode == ViewMode::Zoom ? 1 : a.layers * a.heads) * a.blocks * a.blocks;
     p.perBlock = m.shading == ShadingPath::PerBlock ||
                  (m.shading == ShadingPath::Auto && 2 * visibleBlocks <= int64_t(width) * height);
+    // Cells smaller than the map: read the max-pooled level whose blocks are at most a pixel.
+    const float blocksPerPixel = float(a.blocks) / std::max(1.0f, std::min(g.mapW, g.mapH));
+    p.pyramidLevel = p.perBlock ? 0 : std::min(a.pyramidLevels(), std::max(0, int(std::floor(std::log2(blocksPerPixel)))));
+    p.pyramidOffset = p.pyramidLevel ? static_cast<int32_t>(a.pyramidOffset[p.pyramidLevel]) : 0;
+    p.pyramidSide = p.pyramidLevel ? static_cast<int32_t>(a.pyramidSide[p.pyramidLevel]) : 0;
     if (view.showFrameBoundaries) boundaryPixels = a.boundaries.boundaryPixels(g, width, height, a.blocks);
     layerEntry.resize(a.layers);
     for (int64_t l = 0; l < a.layers; ++l) layerEntry[l] = a.entry(step, static_cast<int>(l));

@@ -12,8 +12,8 @@
 
 namespace attnscope::viz {
 namespace {
-// params (uniform), maps, stats, mask, boundary pixels, colormaps, layer entries, block colours
-constexpr uint32_t kBindings = 8;
+// params (uniform), maps, stats, mask, boundary pixels, colormaps, layer entries, block colours, pyramid
+constexpr uint32_t kBindings = 9;
 
 VkShaderModule makeShader(VkDevice device, const uint32_t* words, size_t bytes) {
   VkShaderModuleCreateInfo ci{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
@@ -205,6 +205,7 @@ void HeatmapPipeline::writeDescriptors() {
       info(lut_),
       info(layerEntries_),
       info(blockColours_),
+      atlas_ ? info(atlas_->pyramid) : info(placeholder_),
   };
   VkWriteDescriptorSet writes[kBindings];
   for (uint32_t i = 0; i < kBindings; ++i) {
