@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <thread>
 
 #include "engine/core/Error.h"
 #include "viz/Colormaps.h"
@@ -27,6 +28,15 @@ struct AtlasViewport::Impl {
   std::shared_ptr<const PreparedAtlas> atlas;
   std::shared_ptr<const PreparedMask> mask;
   ShadingPath shading = ShadingPath::Auto;
+  // Threads freeing replaced atlases (unmapping a large one takes tens of ms:
+  // not on the GUI thread). Joined before the next retirement and on destruction.
+  std::vector<std::thread> retiring;
+
+  void retire(std::shared_ptr<const PreparedAtlas> old) {
+    for (std::thread& t : retiring) t.join();
+    retiring.clear();
+    if (old) retiring.emplace_back([old = std::move(old)]() mutable { old.reset(); });
+  }
 
   void rebind() { pipeline->bind(atlas.get(), mask.get()); }
 
@@ -63,6 +73,7 @@ AtlasViewport::AtlasViewport() : impl_(std::make_unique<Impl>()) {
 
 AtlasViewport::~AtlasViewport() {
   if (!impl_) return;
+  impl_->retire(nullptr);
   impl_->overlay.reset();
   impl_->pipeline.reset();
   impl_->mask.reset();
@@ -82,15 +93,18 @@ void AtlasViewport::commitAtlas(std::shared_ptr<const PreparedAtlas> prepared) {
       impl_->mask.reset();  // documented: a plan that does not fit the new atlas is dropped
     }
   }
-  impl_->atlas = std::move(prepared);  // the old atlas's buffers are freed here (no frame is in flight)
-  impl_->rebind();
+  std::shared_ptr<const PreparedAtlas> old = std::move(impl_->atlas);
+  impl_->atlas = std::move(prepared);
+  impl_->rebind();                   // the descriptors no longer name the old buffers...
+  impl_->retire(std::move(old));     // ...and no frame is in flight: free them on a worker
 }
 
 void AtlasViewport::setAtlas(const AttentionAtlas& atlas) { commitAtlas(prepareAtlas(atlas)); }
 
 void AtlasViewport::clearAtlas() {
-  impl_->atlas.reset();
+  std::shared_ptr<const PreparedAtlas> old = std::move(impl_->atlas);
   impl_->rebind();
+  impl_->retire(std::move(old));
 }
 
 bool AtlasViewport::hasAtlas() const { return impl_->atlas != nullptr; }
