@@ -26,7 +26,7 @@ struct AtlasViewport::Impl {
   std::unique_ptr<HeatmapPipeline> pipeline;
   std::unique_ptr<ImGuiOverlay> overlay;
   std::shared_ptr<const PreparedAtlas> atlas;
-  std::shared_ptr<const PreparedMask> mask;
+  std::shared_ptr<PreparedMask> mask;
   ShadingPath shading = ShadingPath::Auto;
   // Threads freeing replaced atlases (unmapping a large one takes tens of ms:
   // not on the GUI thread). Joined before the next retirement and on destruction.
@@ -117,6 +117,11 @@ void AtlasViewport::setMaskPlan(const MaskPlan* plan) {
   if (!plan) {
     impl_->mask.reset();
     impl_->rebind();
+    return;
+  }
+  // Painting sends a plan per stroke: reuse the buffer when the shape is unchanged.
+  if (impl_->mask && impl_->mask->refill(*plan)) {
+    impl_->rebind();  // the heatmap shows the new bytes
     return;
   }
   auto mask = PreparedMask::build(*impl_->ctx, *plan);

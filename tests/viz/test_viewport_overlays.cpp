@@ -133,6 +133,37 @@ class TestViewportOverlays : public QObject {
     viewport_->setMaskPlan(nullptr);
   }
 
+  void paintingUpdatesTheOverlayEveryTime() {
+    // The UI sends the plan again after every stroke: each version must show.
+    const AttentionAtlas atlas = smallAtlas(1, 1);
+    viewport_->setAtlas(atlas);
+    MaskPlan plan = MaskPlan::full(atlas.modelId, atlas.grid, atlas.layout, 1, 1);
+    ViewState view = zoomView();
+    const int width = 200, height = 200;
+    ViewGeometry g = computeGeometry(width, height, view, 1, 1, 16, 16);
+    auto blockPixel = [&](const RenderedImage& img, int q, int k) {
+      // A pixel inside the block that hatching does not touch.
+      int x = int(g.originX + (k + 0.5f) * g.mapW / 16), y = int(g.originY + (q + 0.5f) * g.mapH / 16);
+      while (shading::hatchAt(x, y)) ++x;
+      return pixel(img, x, y);
+    };
+    viewport_->setMaskPlan(&plan);
+    RenderedImage allKept = viewport_->render(width, height, view);
+    for (int stroke = 0; stroke < 3; ++stroke) {
+      plan.mask(0, 0).set(stroke, stroke + 2, false);  // drop one more block
+      viewport_->setMaskPlan(&plan);
+      RenderedImage img = viewport_->render(width, height, view);
+      for (int s = 0; s <= stroke; ++s) {
+        Rgb kept = blockPixel(allKept, s, s + 2), now = blockPixel(img, s, s + 2);
+        Rgb dimmed{int(std::lround(kept[0] * shading::kDroppedDim)), int(std::lround(kept[1] * shading::kDroppedDim)),
+                   int(std::lround(kept[2] * shading::kDroppedDim))};
+        QVERIFY2(colourDistance(now, dimmed) <= 2, qPrintable(QString("stroke %1 block %2").arg(stroke).arg(s)));
+      }
+      QCOMPARE(blockPixel(img, 9, 9), blockPixel(allKept, 9, 9));
+    }
+    viewport_->setMaskPlan(nullptr);
+  }
+
   void frameBoundariesFromLayout() {
     // Linear(3) over 4-token frames: frames start inside blocks 1 and 2.
     FrameBoundaries linear = FrameBoundaries::compute(TokenGrid{3, 2, 2, 0}, BlockLayout::linear(3));
