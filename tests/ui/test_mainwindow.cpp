@@ -296,6 +296,15 @@ class TestMainWindow : public QObject {
     QVERIFY(window_->banner()->text().contains("cancelled"));
     QCOMPARE(bench()->dense(), dense);
     QVERIFY(bench()->plan()->masks == before.masks);
+
+    // A model folder that is not there: a message; the runs and the plan stay.
+    window_->loadModel(dir_.filePath("no-such-model"));
+    waitForJobs();
+    QVERIFY2(window_->banner()->text().contains("no-such-model"), qPrintable(window_->banner()->text()));
+    QVERIFY(!window_->generate());  // no model: refused with a message, nothing started
+    QVERIFY(!window_->jobs()->busy());
+    QCOMPARE(bench()->dense(), dense);
+    QVERIFY(bench()->plan()->masks == before.masks);
   }
 
   void layoutIsRemembered() {
