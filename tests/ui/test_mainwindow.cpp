@@ -17,7 +17,10 @@
 #include <QListWidget>
 #include <QMenuBar>
 #include <QPushButton>
+#include <QAbstractItemView>
+#include <QScrollBar>
 #include <QSettings>
+#include <QTabBar>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -305,6 +308,23 @@ class TestMainWindow : public QObject {
     QVERIFY(!window_->jobs()->busy());
     QCOMPARE(bench()->dense(), dense);
     QVERIFY(bench()->plan()->masks == before.masks);
+  }
+
+  void everyControlHasATooltip() {
+    QStringList missing;
+    for (QWidget* w : window_->findChildren<QWidget*>()) {
+      const bool control = qobject_cast<QAbstractButton*>(w) || qobject_cast<QComboBox*>(w) ||
+                           qobject_cast<QAbstractSpinBox*>(w) || qobject_cast<QLineEdit*>(w) ||
+                           qobject_cast<QAbstractSlider*>(w);
+      if (!control || w->objectName().startsWith("qt_") || qobject_cast<QScrollBar*>(w))
+        continue;  // Qt's own dock and tab-bar buttons, scroll bars
+      if (qobject_cast<QAbstractSpinBox*>(w->parentWidget()) || qobject_cast<QComboBox*>(w->parentWidget()) ||
+          qobject_cast<QTabBar*>(w->parentWidget()) || qobject_cast<QLineEdit*>(w->parentWidget()) ||
+          qobject_cast<QAbstractItemView*>(w->parentWidget()))
+        continue;  // parts of a control (arrows, clear buttons, table corners)
+      if (w->toolTip().isEmpty()) missing << QString("%1 '%2'").arg(w->metaObject()->className(), w->objectName());
+    }
+    QVERIFY2(missing.isEmpty(), qPrintable(missing.join(", ")));
   }
 
   void layoutIsRemembered() {
