@@ -250,6 +250,7 @@ class TestMainWindow : public QObject {
     QCOMPARE(side.frames, int64_t(16));
     QCOMPARE(side.width, int64_t(3 * 64 + 2 * 4));
     QVERIFY(window_->saveSnapshot(window_->viewport(), dir_.filePath("viewport.png")));
+    QVERIFY(window_->saveSnapshot(window_->comparePlayer(), ATTNSCOPE_BINARY_DIR "/attnscope-compare.png"));
     QVERIFY(!QImage(dir_.filePath("viewport.png")).isNull());
 
     // The saved run opens again with its plan and comparison.
