@@ -154,10 +154,10 @@ void ImGuiOverlay::drawLabels(const OverlayContent& c) {
     return;
   }
   // Zoom: frame numbers on both axes, where there is room for them.
-  std::snprintf(buf, sizeof buf, "step %d  layer %d  head %d", c.step, c.view.layer, c.view.head);
+  std::snprintf(buf, sizeof buf, "s%d L%d H%d", c.step, c.view.layer, c.view.head);  // as the grid's labels
   draw->AddText(ImVec2(4, 2), text, buf);
   if (c.blocks <= 0) return;
-  float lastX = -1e9f, lastY = -1e9f;
+  float lastX = 4 + ImGui::CalcTextSize(buf).x, lastY = -1e9f;  // top labels start after the title
   for (size_t i = 0; i < c.framePositions.size(); ++i) {
     std::snprintf(buf, sizeof buf, "f%lld", static_cast<long long>(c.frameNumbers[i]));
     float x = g.originX + c.framePositions[i] / c.blocks * g.mapW;
