@@ -14,5 +14,7 @@ Runner addDeriveCommand(CLI::App& app);
 Runner addCompareCommand(CLI::App& app);
 Runner addStrategiesCommand(CLI::App& app);
 Runner addHistoryCommand(CLI::App& app);
+Runner addAnalyzeCommand(CLI::App& app);
+Runner addSweepCommand(CLI::App& app, const char* argv0);
 
 }  // namespace attnscope::cli

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   runners["compare"] = attnscope::cli::addCompareCommand(app);
   runners["strategies"] = attnscope::cli::addStrategiesCommand(app);
   runners["history"] = attnscope::cli::addHistoryCommand(app);
+  runners["analyze"] = attnscope::cli::addAnalyzeCommand(app);
+  runners["sweep"] = attnscope::cli::addSweepCommand(app, argv[0]);
   CLI11_PARSE(app, argc, argv);
   attnscope::quietVideoLibraryLogs();
   try {
