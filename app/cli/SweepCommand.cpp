@@ -59,6 +59,14 @@ void parseParam(const std::string& text, std::map<std::string, StrategyParams>& 
   params[text.substr(0, colon)][text.substr(colon + 1, equals - colon - 1)] = v;
 }
 
+// config.json of a model given as its folder, its config or its weights.
+std::string modelConfigPath(const std::string& model) {
+  namespace fs = std::filesystem;
+  if (fs::is_directory(model)) return (fs::path(model) / "config.json").string();
+  if (fs::path(model).extension() == ".safetensors") return (fs::path(model).parent_path() / "config.json").string();
+  return model;
+}
+
 int run(const SweepOptions& o, const char* argv0) {
   setThreads(o.threads);
   SweepRequest r;
@@ -93,8 +101,10 @@ int run(const SweepOptions& o, const char* argv0) {
   r.recordHistory = !o.noHistory;
   r.historyPath = o.history;
   validateSweep(r);  // before loading anything
-  const int totalSteps = o.stepCount > 0 ? o.stepCount : ModelConfig::load(r.modelPath).defaults.steps;
-  if (o.steps != "all") r.captureSteps = parseStepList(o.steps, totalSteps);
+  if (o.steps != "all") {  // step lists count from the run's steps: the model's default unless --steps
+    const int totalSteps = o.stepCount > 0 ? o.stepCount : ModelConfig::load(modelConfigPath(r.modelPath)).defaults.steps;
+    r.captureSteps = parseStepList(o.steps, totalSteps);
+  }
 
   std::unique_ptr<ProgressBar> bar;
   int shownRun = 0;

@@ -6,8 +6,12 @@
 // each plus the head's `sinks` heaviest key blocks. The head takes the mask
 // whose recall beats its density by more (kept mass - density), i.e. the type
 // that explains its attention better than a random mask of the same size;
-// ties go to spatial. Sparse VideoGen picks by the error of sampled rows; on a
-// pooled map the recall is the same quantity without the sampling.
+// ties go to spatial. A candidate that keeps every block is no sparse option
+// and loses to one that does not (with linear layouts whose blocks span whole
+// frames the temporal mask is always full, so every head is spatial: use a
+// tiled layout to tell the types apart). Sparse VideoGen picks by the error of
+// sampled rows; on a pooled map the recall is the same quantity without the
+// sampling.
 #include <algorithm>
 
 #include "engine/strategies/BuiltinStrategies.h"
@@ -50,7 +54,9 @@ Strategy makeSpatialTemporalStrategy() {
       BlockMask a = withSinks(spatial), b = withSinks(temporal);
       const double liftA = headKeptMass(maps, l, h, a) - a.density();
       const double liftB = headKeptMass(maps, l, h, b) - b.density();
-      mask = liftB > liftA ? std::move(b) : std::move(a);
+      const bool fullA = a.full(), fullB = b.full();
+      const bool temporal = fullA != fullB ? fullA : liftB > liftA;
+      mask = temporal ? std::move(b) : std::move(a);
     });
   };
   return s;

@@ -375,6 +375,7 @@ class TestStrategies : public QObject {
     QTest::newRow("tiled, scale 0.4") << "tiled(2,4,4)" << 0.4;
     QTest::newRow("tiled(1,2,2), scale 2") << "tiled(1,2,2)" << 2.0;
     QTest::newRow("linear rows") << "linear(8)" << 1.0;
+    QTest::newRow("linear whole frames: temporal is full") << "linear(64)" << 1.0;
   }
   void spatialTemporalPicksTheBetterTypePerHead() {
     QFETCH(QString, layout);
@@ -402,14 +403,17 @@ class TestStrategies : public QObject {
         const float* map = maps.map(l, h);
         double liftS = referenceKept(map, n, spatial) - referenceDensity(spatial);
         double liftT = referenceKept(map, n, temporal) - referenceDensity(temporal);
-        compareMask(masks[l * 3 + h], liftT > liftS ? temporal : spatial, "spatial-temporal");
-        temporalHeads += liftT > liftS;
+        const bool fullS = referenceDensity(spatial) == 1.0, fullT = referenceDensity(temporal) == 1.0;
+        const bool isTemporal = fullS != fullT ? fullS : liftT > liftS;
+        compareMask(masks[l * 3 + h], isTemporal ? temporal : spatial, "spatial-temporal");
+        temporalHeads += isTemporal;
         // The planted head, wherever both candidates are proper masks.
         if (l == 0 && h == 1 && referenceDensity(spatial) < 0.9 && referenceDensity(temporal) < 0.9 &&
             layout != "linear(8)")
           QVERIFY(liftT > liftS);
       }
     if (layout == "tiled(2,4,4)" && scale == 0.4) QVERIFY(temporalHeads >= 1 && temporalHeads < 6);
+    if (layout == "linear(64)") QCOMPARE(temporalHeads, int64_t(0));
   }
 
   void antidiagonalKeepsGroupsUpToTau_data() {
