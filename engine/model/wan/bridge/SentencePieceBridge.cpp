@@ -3,7 +3,10 @@
 // copy of protobuf-lite and exports its symbols; loaded into the same global
 // symbol scope as LibTorch's libprotobuf, the two interpose and the process
 // crashes during start-up. The engine dlopens this module with RTLD_LOCAL |
-// RTLD_DEEPBIND (SentencePieceLibrary.cpp), which keeps the copies apart.
+// RTLD_DEEPBIND (Umt5Tokenizer.cpp), which keeps the copies apart. Deep binding
+// also makes sentencepiece see libstdc++'s own std::cerr rather than the
+// executable's copy-relocated one, which is never constructed: its logging is
+// therefore switched off before any call.
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
 
@@ -11,7 +14,13 @@
 #include <string>
 #include <vector>
 
+namespace sentencepiece::logging {
+void SetMinLogLevel(int level);  // exported by libsentencepiece, not declared in its public headers
+}
+
 namespace {
+
+void silence() { sentencepiece::logging::SetMinLogLevel(100); }
 
 void copyError(const std::string& text, char* err, size_t errLen) {
   if (!err || errLen == 0) return;
@@ -24,6 +33,7 @@ void copyError(const std::string& text, char* err, size_t errLen) {
 extern "C" {
 
 void* attnscope_spm_load(const char* path, char* err, size_t errLen) {
+  silence();
   auto* sp = new sentencepiece::SentencePieceProcessor();
   auto status = sp->Load(path);
   if (!status.ok()) {
@@ -59,6 +69,7 @@ int attnscope_spm_eos(void* handle) { return static_cast<sentencepiece::Sentence
 int attnscope_spm_pad(void* handle) { return static_cast<sentencepiece::SentencePieceProcessor*>(handle)->pad_id(); }
 
 int attnscope_spm_train(const char* args, char* err, size_t errLen) {
+  silence();
   auto status = sentencepiece::SentencePieceTrainer::Train(args);
   if (!status.ok()) {
     copyError(status.ToString(), err, errLen);
