@@ -133,6 +133,10 @@ class TestWanLoading : public QObject {
     std::string junk = (fs::path(tmp_.path().toStdString()) / "junk.pth").string();
     std::ofstream(junk) << "not a zip";
     QVERIFY(errorOf([&] { openPth(junk); }).contains("junk.pth"));
+    std::string broken = (fs::path(tmp_.path().toStdString()) / "broken.pth").string();
+    std::ofstream(broken) << "PK\x03\x04 a zip header and nothing else";
+    QString msg = errorOf([&] { openPth(broken); });
+    QVERIFY2(msg.contains("broken.pth") && msg.contains("not a readable torch.save archive"), qPrintable(msg));
   }
 
   void strictLoadingListsProblems() {
