@@ -130,6 +130,11 @@ class TestWanLoading : public QObject {
     // bf16 storage: 8 mantissa bits.
     QVERIFY(torch::allclose(b.at("a.weight").read(), t["a.weight"], 1e-2, 1e-2));
     QCOMPARE(b.at("b").shape, std::vector<int64_t>{5});
+    std::string legacy = (fs::path(tmp_.path().toStdString()) / "legacy.pth").string();
+    writePthLegacy(legacy, t);
+    TensorSource c = openPth(legacy);
+    QVERIFY(torch::equal(c.at("a.weight").read(), t["a.weight"]));
+    QVERIFY(torch::allclose(c.at("b").read().to(torch::kFloat64), t["b"]));
     std::string junk = (fs::path(tmp_.path().toStdString()) / "junk.pth").string();
     std::ofstream(junk) << "not a zip";
     QVERIFY(errorOf([&] { openPth(junk); }).contains("junk.pth"));

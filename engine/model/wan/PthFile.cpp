@@ -61,6 +61,11 @@ class Unpickler {
  public:
   Unpickler(const std::string& bytes, std::string file) : data_(bytes), file_(std::move(file)) {}
 
+  size_t position() const { return pos_; }
+  // dtype of every storage key the pickles referred to
+  const std::map<std::string, torch::ScalarType>& storageTypes() const { return storageTypes_; }
+
+  // Reads one pickle (up to STOP); call again for the next one in the same data.
   PPtr run() {
     while (true) {
       uint8_t op = u8();
@@ -237,6 +242,7 @@ class Unpickler {
     v->tensor.dtype = storageType(pid->items[1]->s2, file_);
     v->tensor.storageKey = pid->items[2]->s;
     v->tensor.storageNumel = intAt(pid, 4);
+    storageTypes_[v->tensor.storageKey] = v->tensor.dtype;
     return v;
   }
   PPtr reduce(const PPtr& callable, const PPtr& args) {
@@ -272,6 +278,7 @@ class Unpickler {
   std::vector<PPtr> stack_;
   std::vector<size_t> marks_;
   std::map<uint64_t, PPtr> memo_;
+  std::map<std::string, torch::ScalarType> storageTypes_;
 };
 
 // The state dict inside the top-level object: the object itself, or one
@@ -289,6 +296,73 @@ const PValue& stateDict(const PValue& top, const std::string& file) {
   return top;
 }
 
+// A float32 copy of the view `desc` of a storage's bytes.
+torch::Tensor materialize(const void* data, size_t bytes, const TensorDesc& desc, const std::string& name,
+                          const std::string& path) {
+  const size_t elem = c10::elementSize(desc.dtype);
+  int64_t last = desc.offset;  // furthest element the view touches
+  for (size_t d = 0; d < desc.size.size(); ++d)
+    if (desc.size[d] > 0) last += (desc.size[d] - 1) * desc.stride[d];
+  if (size_t(last + 1) * elem > bytes && !desc.size.empty())
+    throw Error(path + ": tensor '" + name + "' runs past the end of its storage");
+  auto storage = torch::from_blob(const_cast<void*>(data), {int64_t(bytes / elem)},
+                                  torch::TensorOptions().dtype(desc.dtype));
+  return storage.as_strided(desc.size, desc.stride, desc.offset).to(torch::kFloat32, false, true).contiguous();
+}
+
+std::string readAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot open " + path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+TensorSource sourceFromDict(const PValue& dict, const std::string& path,
+                            const std::function<torch::Tensor(const TensorDesc&, const std::string&)>& read) {
+  TensorSource source;
+  source.description = path;
+  for (const auto& [key, value] : dict.entries) {
+    if (key->kind != PValue::Str) throw Error(path + ": a state-dict key is not a string");
+    TensorDesc desc = value->tensor;
+    const std::string name = key->s;
+    source.tensors[name] = {desc.size, [read, desc, name] { return read(desc, name); }};
+  }
+  return source;
+}
+
+// torch.save before PyTorch 1.6 (or _use_new_zipfile_serialization=False): five
+// pickles (magic number, protocol, system info, the object, the storage keys),
+// then each storage as an int64 element count followed by its bytes.
+TensorSource openLegacyPth(const std::string& path) {
+  auto bytes = std::make_shared<std::string>(readAll(path));
+  Unpickler u(*bytes, path);
+  if (u.run()->kind != PValue::Int) throw Error(path + " is neither a zip-format nor a legacy torch.save file");
+  u.run();  // protocol version
+  u.run();  // system info
+  PPtr top = u.run();
+  PPtr keys = u.run();
+  if (keys->kind != PValue::List) throw Error(path + ": the legacy storage-key list is missing");
+  std::map<std::string, std::pair<size_t, size_t>> where;  // key -> (offset, bytes)
+  size_t pos = u.position();
+  for (const auto& k : keys->items) {
+    auto type = u.storageTypes().find(k->s);
+    if (type == u.storageTypes().end()) throw Error(path + ": storage '" + k->s + "' is listed but never used");
+    if (pos + 8 > bytes->size()) throw Error(path + " is truncated (storage '" + k->s + "')");
+    uint64_t numel = 0;
+    for (int b = 0; b < 8; ++b) numel |= uint64_t(uint8_t((*bytes)[pos + b])) << (8 * b);
+    pos += 8;
+    const size_t n = numel * c10::elementSize(type->second);
+    if (n > bytes->size() - pos) throw Error(path + " is truncated (storage '" + k->s + "')");
+    where[k->s] = {pos, n};
+    pos += n;
+  }
+  const PValue& dict = stateDict(*top, path);
+  return sourceFromDict(dict, path, [bytes, where, path](const TensorDesc& desc, const std::string& name) {
+    auto it = where.find(desc.storageKey);
+    if (it == where.end()) throw Error(path + ": storage of tensor '" + name + "' is missing");
+    return materialize(bytes->data() + it->second.first, it->second.second, desc, name, path);
+  });
+}
+
 }  // namespace
 
 TensorSource openPth(const std::string& path) {
@@ -297,9 +371,7 @@ TensorSource openPth(const std::string& path) {
     if (!in) throw Error("cannot open " + path);
     char magic[2] = {0, 0};
     in.read(magic, 2);
-    if (magic[0] != 'P' || magic[1] != 'K')
-      throw Error(path + " is not a zip-format torch.save file (legacy serialization is not supported; "
-                         "re-save it with torch.save from PyTorch 1.6 or newer)");
+    if (magic[0] != 'P' || magic[1] != 'K') return openLegacyPth(path);
   }
   std::shared_ptr<caffe2::serialize::PyTorchStreamReader> reader;
   std::string pickle;
@@ -312,37 +384,18 @@ TensorSource openPth(const std::string& path) {
     throw Error(path + " is not a readable torch.save archive: " + e.what_without_backtrace());
   }
   PPtr top = Unpickler(pickle, path).run();
-  const PValue& dict = stateDict(*top, path);
-  TensorSource source;
-  source.description = path;
-  for (const auto& [key, value] : dict.entries) {
-    if (key->kind != PValue::Str) throw Error(path + ": a state-dict key is not a string");
-    TensorDesc desc = value->tensor;
-    const std::string name = key->s;
-    source.tensors[name] = {desc.size, [reader, desc, name, path] {
-                              std::string record = "data/" + desc.storageKey;
-                              at::DataPtr ptr;
-                              size_t bytes = 0;
-                              try {
-                                std::tie(ptr, bytes) = reader->getRecord(record);
-                              } catch (const c10::Error& e) {
-                                throw Error(path + ": storage of tensor '" + name + "' (" + record +
-                                            ") cannot be read: " + e.what_without_backtrace());
-                              }
-                              const size_t elem = c10::elementSize(desc.dtype);
-                              int64_t last = desc.offset;  // furthest element the view touches
-                              for (size_t d = 0; d < desc.size.size(); ++d)
-                                if (desc.size[d] > 0) last += (desc.size[d] - 1) * desc.stride[d];
-                              if (size_t(last + 1) * elem > bytes && !desc.size.empty())
-                                throw Error(path + ": tensor '" + name + "' runs past the end of its storage");
-                              auto storage = torch::from_blob(ptr.get(), {int64_t(bytes / elem)},
-                                                              torch::TensorOptions().dtype(desc.dtype));
-                              return storage.as_strided(desc.size, desc.stride, desc.offset)
-                                  .to(torch::kFloat32, false, true)
-                                  .contiguous();
-                            }};
-  }
-  return source;
+  return sourceFromDict(stateDict(*top, path), path, [reader, path](const TensorDesc& desc, const std::string& name) {
+    const std::string record = "data/" + desc.storageKey;
+    at::DataPtr ptr;
+    size_t bytes = 0;
+    try {
+      std::tie(ptr, bytes) = reader->getRecord(record);
+    } catch (const c10::Error& e) {
+      throw Error(path + ": storage of tensor '" + name + "' (" + record + ") cannot be read: " +
+                  e.what_without_backtrace());
+    }
+    return materialize(ptr.get(), bytes, desc, name, path);
+  });
 }
 
 void writePthWithLibTorch(const std::string& path, const std::map<std::string, torch::Tensor>& tensors) {
@@ -383,7 +436,12 @@ struct PickleWriter {
 
 }  // namespace
 
-void writePthLikePython(const std::string& path, const std::map<std::string, torch::Tensor>& tensors, bool bfloat16) {
+namespace {
+
+// The state-dict pickle Python writes; `legacy` adds the sixth persistent-id
+// field (view metadata) of the pre-zip format. Fills `storages` (key, data).
+std::string stateDictPickle(const std::map<std::string, torch::Tensor>& tensors, bool bfloat16, bool legacy,
+                            std::vector<std::pair<std::string, torch::Tensor>>& storages) {
   PickleWriter p;
   p.op(char(0x80));
   p.op(2);
@@ -393,7 +451,6 @@ void writePthLikePython(const std::string& path, const std::map<std::string, tor
   p.op(')');
   p.op('R');
   p.op('(');
-  std::vector<std::pair<std::string, torch::Tensor>> storages;
   for (const auto& [name, tensor] : tensors) {
     torch::Tensor t = tensor.detach().to(bfloat16 ? torch::kBFloat16 : torch::kFloat32).contiguous();
     std::string key = std::to_string(storages.size());
@@ -407,6 +464,7 @@ void writePthLikePython(const std::string& path, const std::map<std::string, tor
     p.text(key);
     p.text("cpu");
     p.integer(t.numel());
+    if (legacy) p.op('N');
     p.op('t');
     p.op('Q');
     p.integer(0);
@@ -438,14 +496,49 @@ void writePthLikePython(const std::string& path, const std::map<std::string, tor
   p.op('s');
   p.op('b');
   p.op('.');
+  return p.out;
+}
+
+}  // namespace
+
+void writePthLikePython(const std::string& path, const std::map<std::string, torch::Tensor>& tensors, bool bfloat16) {
+  std::vector<std::pair<std::string, torch::Tensor>> storages;
+  const std::string pickle = stateDictPickle(tensors, bfloat16, false, storages);
   try {
     caffe2::serialize::PyTorchStreamWriter writer(path);
-    writer.writeRecord("data.pkl", p.out.data(), p.out.size());
+    writer.writeRecord("data.pkl", pickle.data(), pickle.size());
     for (const auto& [key, t] : storages) writer.writeRecord("data/" + key, t.data_ptr(), t.numel() * t.element_size());
     writer.writeEndOfFile();
   } catch (const c10::Error& e) {
     throw Error("cannot write " + path + ": " + e.what_without_backtrace());
   }
+}
+
+void writePthLegacy(const std::string& path, const std::map<std::string, torch::Tensor>& tensors) {
+  std::vector<std::pair<std::string, torch::Tensor>> storages;
+  const std::string object = stateDictPickle(tensors, false, true, storages);
+  PickleWriter p;
+  // magic number 0x1950a86a20f9469cfc6c as LONG1, protocol version 1001, system info {}
+  const unsigned char magic[] = {0x80, 2, 0x8a, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, '.'};
+  p.out.append(reinterpret_cast<const char*>(magic), sizeof magic);
+  p.out += std::string("\x80\x02M\xe9\x03.", 6);
+  p.out += std::string("\x80\x02}.", 4);
+  p.out += object;
+  p.op(char(0x80));
+  p.op(2);
+  p.op(']');
+  p.op('(');
+  for (const auto& [key, t] : storages) p.text(key);
+  p.op('e');
+  p.op('.');
+  for (const auto& [key, t] : storages) {
+    uint64_t numel = uint64_t(t.numel());
+    for (int b = 0; b < 8; ++b) p.out.push_back(char((numel >> (8 * b)) & 0xff));
+    p.out.append(static_cast<const char*>(t.data_ptr()), t.numel() * t.element_size());
+  }
+  std::ofstream out(path, std::ios::binary);
+  out.write(p.out.data(), p.out.size());
+  if (!out) throw Error("cannot write " + path);
 }
 
 }  // namespace attnscope

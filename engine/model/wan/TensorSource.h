@@ -28,7 +28,8 @@ struct TensorSource {
 
 // One or several safetensors files (the shards of one component).
 TensorSource openSafetensors(const std::vector<std::string>& files);
-// A .pth written by torch.save (zip format) holding a dict of tensors.
+// A .pth written by torch.save holding a dict of tensors (the zip format of
+// PyTorch >= 1.6, or the legacy format before it).
 TensorSource openPth(const std::string& file);
 
 // Maps a file's tensor name to the module's name; nullopt = not used by the engine.
@@ -43,5 +44,7 @@ void writePthWithLibTorch(const std::string& path, const std::map<std::string, t
 // The exact shape Python's torch.save(model.state_dict()) produces: protocol 2,
 // an OrderedDict with a _metadata attribute, typed storages (bf16 when asked).
 void writePthLikePython(const std::string& path, const std::map<std::string, torch::Tensor>& tensors, bool bfloat16);
+// The same in the legacy (pre-zip) format.
+void writePthLegacy(const std::string& path, const std::map<std::string, torch::Tensor>& tensors);
 
 }  // namespace attnscope
