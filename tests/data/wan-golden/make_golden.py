@@ -56,7 +56,8 @@ def main():
     golden = {}
 
     # umT5 encoder: sizes from the state dict (the official layout has no config).
-    sd = torch.load(os.path.join(model_dir, "models_t5_umt5-xxl-enc-bf16.pth"), map_location="cpu")
+    # weights_only=False: our own files; the VAE one comes from LibTorch's pickler (restore_type_tag).
+    sd = torch.load(os.path.join(model_dir, "models_t5_umt5-xxl-enc-bf16.pth"), map_location="cpu", weights_only=False)
     layers = len({k.split(".")[1] for k in sd if k.startswith("blocks.")})
     vocab, dim = sd["token_embedding.weight"].shape
     buckets, heads = sd["blocks.0.pos_embedding.embedding.weight"].shape
@@ -84,7 +85,7 @@ def main():
     golden["dit.out"] = out[0].unsqueeze(0).float().cpu()
 
     # VAE decoder (the file also holds stand-in encoder tensors; only the decoder is compared).
-    vsd = torch.load(os.path.join(model_dir, "Wan2.1_VAE.pth"), map_location="cpu")
+    vsd = torch.load(os.path.join(model_dir, "Wan2.1_VAE.pth"), map_location="cpu", weights_only=False)
     base = vsd["decoder.head.2.weight"].shape[1]
     vae = WanVAE_(dim=base, z_dim=16, dim_mult=[1, 2, 4, 4], num_res_blocks=2, attn_scales=[],
                   temperal_downsample=[False, True, True], dropout=0.0)
