@@ -11,7 +11,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libtorch-dev libopenblas0-openmp
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
-  libsqlite3-dev nlohmann-json3-dev libcli11-dev
+  libsqlite3-dev nlohmann-json3-dev libcli11-dev libsentencepiece-dev
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev
   libvulkan-dev glslc mesa-vulkan-drivers libimgui-dev
   xvfb xauth

@@ -10,6 +10,7 @@
 #include "engine/core/Error.h"
 #include "app/cli/StepList.h"
 #include "engine/io/Video.h"
+#include "engine/model/wan/WanModel.h"
 #include "engine/pipeline/Pipeline.h"
 #include "engine/pipeline/RunHistory.h"
 
@@ -21,12 +22,12 @@ std::atomic<bool> gInterrupted{false};
 extern "C" void onInterrupt(int) { gInterrupted = true; }
 
 struct GenerateOptions {
-  std::string model, prompt, negative, out, mask, atlas, steps = "mid", layout = "linear", tile, history;
+  std::string model, prompt, negative, out, mask, atlas, steps = "mid", layout = "linear", tile, history, sampler;
   int64_t frames = 0, height = 0, width = 0, block = 64;
   int stepCount = 0, threads = 0;
   double guidance = -1, shift = -1;
   uint64_t seed = 0;
-  bool json = false, allowUnknown = false, noHistory = false;
+  bool json = false, allowUnknown = false, noHistory = false, unloadTextEncoder = false;
 };
 
 BlockLayout captureLayout(const GenerateOptions& o, const TokenGrid& grid) {
@@ -45,6 +46,7 @@ int run(const GenerateOptions& o, const char* argv0, bool capture) {
   if (capture) prepareOutput(o.atlas);
   std::string modelPath = resolveModelPath(o.model, argv0);
   Model model = Model::load(modelPath);
+  if (auto* wan = dynamic_cast<WanBackend*>(model.backend.get())) wan->setUnloadTextEncoderAfterUse(o.unloadTextEncoder);
 
   GenerationRequest request;
   request.prompt = o.prompt;
@@ -57,6 +59,7 @@ int run(const GenerateOptions& o, const char* argv0, bool capture) {
   request.shift = o.shift;
   request.seed = o.seed;
   request.allowUnknownWords = o.allowUnknown;
+  request.sampler = o.sampler;
   GenerationRequest resolved = resolveRequest(model, request);
   TokenGrid grid = tokenGridFor(model, resolved);
 
@@ -94,6 +97,7 @@ int run(const GenerateOptions& o, const char* argv0, bool capture) {
       {"steps", resolved.steps},
       {"guidance", resolved.guidance},
       {"shift", resolved.shift},
+      {"sampler", resolved.sampler},
       {"grid", grid.str()},
       {"tokens", grid.videoTokens()},
       {"video", o.out},
@@ -157,7 +161,7 @@ Runner addGenerateCommand(CLI::App& app, const char* argv0, bool capture) {
   sub->add_option("--model", o->model,
                   "Model folder, its config.json or weights file (default: $ATTNSCOPE_MODEL or the built-in model)");
   sub->add_option("--prompt", o->prompt, "Text prompt")->required();
-  sub->add_option("--negative", o->negative, "Negative prompt for classifier-free guidance (default: empty)");
+  sub->add_option("--negative", o->negative, "Negative prompt for classifier-free guidance (default: the model's; empty for the built-in model)");
   sub->add_option("--frames", o->frames, "Frames (default: the model's)");
   sub->add_option("--height", o->height, "Height in pixels (default: the model's)");
   sub->add_option("--width", o->width, "Width in pixels (default: the model's)");
@@ -165,6 +169,9 @@ Runner addGenerateCommand(CLI::App& app, const char* argv0, bool capture) {
   sub->add_option("--seed", o->seed, "Random seed (default 0)");
   sub->add_option("--guidance", o->guidance, "Classifier-free guidance scale (default: the model's)");
   sub->add_option("--shift", o->shift, "Flow-matching timestep shift (default: the model's)");
+  sub->add_option("--sampler", o->sampler, "Sampler: euler or unipc (default: the model's; Wan 2.1 uses unipc)");
+  sub->add_flag("--unload-text-encoder", o->unloadTextEncoder,
+                "Real models: free the text encoder's memory once the prompts are encoded");
   sub->add_option("--mask", o->mask, "MaskPlan JSON to apply (sparse attention after its warm-up steps)");
   sub->add_option("--out", o->out, "Output MP4")->required();
   sub->add_option("--threads", o->threads, "CPU threads (default: all cores)");

@@ -65,9 +65,11 @@ torch::Tensor CrossAttentionImpl::forward(const torch::Tensor& x, const torch::T
   return o(mergeHeads(op.cross(layer, qh, kh, vh)));
 }
 
-DitBlockImpl::DitBlockImpl(int64_t dim, int64_t heads, int64_t ffnDim, double eps) : dim(dim), eps(eps) {
+DitBlockImpl::DitBlockImpl(int64_t dim, int64_t heads, int64_t ffnDim, double eps, bool crossAttnNorm)
+    : dim(dim), eps(eps) {
   selfAttn = register_module("self_attn", SelfAttention(dim, heads, eps));
-  norm3 = register_module("norm3", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(eps)));
+  if (crossAttnNorm)
+    norm3 = register_module("norm3", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(eps)));
   crossAttn = register_module("cross_attn", CrossAttention(dim, heads, eps));
   ffn = register_module("ffn", FeedForward(dim, ffnDim, dim));
   modulation = register_parameter("modulation", torch::randn({1, 6, dim}) / std::sqrt(double(dim)));
@@ -79,7 +81,7 @@ torch::Tensor DitBlockImpl::forward(const torch::Tensor& x, const torch::Tensor&
   auto e = (modulation + e0).chunk(6, 1);
   auto y = selfAttn(plainLayerNorm(x, eps) * (1 + e[1]) + e[0], rope, op, layer);
   auto h = x + y * e[2];
-  h = h + crossAttn(norm3(h), context, op, layer);
+  h = h + crossAttn(norm3 ? norm3(h) : h, context, op, layer);
   auto f = ffn(plainLayerNorm(h, eps) * (1 + e[4]) + e[3]);
   return h + f * e[5];
 }

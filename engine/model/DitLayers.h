@@ -48,7 +48,8 @@ struct CrossAttentionImpl : AttentionProjections {
 TORCH_MODULE(CrossAttention);
 
 struct DitBlockImpl : torch::nn::Module {
-  DitBlockImpl(int64_t dim, int64_t heads, int64_t ffnDim, double eps);
+  // crossAttnNorm = false: no norm3 (Wan's cross_attn_norm option).
+  DitBlockImpl(int64_t dim, int64_t heads, int64_t ffnDim, double eps, bool crossAttnNorm = true);
   // x: [B, N, C], e0: [B, 6, C] time modulation, context: [B, T, C]
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& e0, const torch::Tensor& context,
                         const RopeTables& rope, AttentionOp& op, int layer);

@@ -40,7 +40,7 @@ DitModelImpl::DitModelImpl(const ModelConfig& c) : config(c) {
   timeProjection =
       register_module("time_projection", torch::nn::Sequential(torch::nn::SiLU(), torch::nn::Linear(dim, 6 * dim)));
   blocks = register_module("blocks", torch::nn::ModuleList());
-  for (int64_t i = 0; i < c.layers; ++i) blocks->push_back(DitBlock(dim, c.heads, c.ffnDim, c.eps));
+  for (int64_t i = 0; i < c.layers; ++i) blocks->push_back(DitBlock(dim, c.heads, c.ffnDim, c.eps, c.crossAttnNorm));
   head = register_module("head", DitHead(dim, channels * c.patch[0] * c.patch[1] * c.patch[2], c.eps));
 }
 

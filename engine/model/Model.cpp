@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "engine/core/Error.h"
+#include "engine/model/wan/WanModel.h"
 #include "engine/tensorio/TensorIO.h"
 
 namespace attnscope {
@@ -25,6 +26,7 @@ fs::path modelFolder(const std::string& path) {
 
 Model Model::load(const std::string& path) {
   fs::path dir = modelFolder(path);
+  if (looksLikeWanFolder(dir.string())) return loadWanModel(dir.string());
   fs::path configPath = dir / "config.json";
   if (!fs::exists(configPath)) throw Error("model folder " + dir.string() + " has no config.json");
   Model m;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "engine/io/Video.h"
 #include "engine/model/DitModel.h"
 #include "engine/model/ModelConfig.h"
 #include "engine/model/TextEncoder.h"
@@ -13,14 +14,30 @@
 
 namespace attnscope {
 
+// What a real model (Wan 2.1, engine/model/wan/) brings in place of the
+// default model's word tokenizer, small text encoder and pixel codec.
+class ModelBackend {
+ public:
+  virtual ~ModelBackend() = default;
+  // prompts -> context [B, contextTokens, textDim]; `pieces` (may be null)
+  // receives the last prompt's tokens, padded with "<pad>".
+  virtual torch::Tensor encodeText(const std::vector<std::string>& prompts, std::vector<std::string>* pieces) = 0;
+  // latent [C, f, h, w] -> frames
+  virtual VideoFrames decode(const torch::Tensor& latent, double fps) = 0;
+  virtual std::string describe() const = 0;  // layout and files, for reports
+};
+
 struct Model {
   std::string folder;
+  // Set for real models; then tokenizer and textEncoder are unused (null).
+  std::shared_ptr<ModelBackend> backend;
   ModelConfig config;
   std::shared_ptr<WordTokenizer> tokenizer;
   TextEncoder textEncoder{nullptr};
   DitModel dit{nullptr};
 
-  // `path` is the model folder, its config.json, or its weights file.
+  // `path` is the model folder, its config.json, or its weights file; a Wan
+  // 2.1 folder (official or diffusers layout) loads through engine/model/wan.
   // Throws Error naming the missing file, bad field or bad tensor; a model
   // that fails to load is never returned half-initialised.
   static Model load(const std::string& path);

@@ -20,8 +20,15 @@ struct TextEncoderConfig {
 // factor x factor pixel-unshuffle per frame (the default model is pixel-space;
 // learned video autoencoders come with real models).
 struct LatentConfig {
-  int64_t factor = 4;
+  int64_t factor = 4;  // spatial stride: latent pixel = factor x factor image pixels
   int64_t imageChannels = 3;
+  // Real models decode with a learned video VAE ("wan_vae", engine/model/wan):
+  // `channels` latent channels, `temporalStride` frames per latent frame
+  // (the first latent frame decodes to one frame).
+  std::string type = "pixel_unshuffle";
+  int64_t channels = 0;
+  int64_t temporalStride = 1;
+  bool learned() const { return type != "pixel_unshuffle"; }
 };
 
 struct GenerationDefaults {
@@ -30,6 +37,8 @@ struct GenerationDefaults {
   double guidance = 4.0;
   double shift = 3.0;
   double fps = 8.0;
+  std::string sampler = "euler";  // "euler" or "unipc" (flow-matching UniPC, Wan's default)
+  std::string negativePrompt;     // used when a request leaves it empty
 };
 
 struct ModelConfig {
@@ -44,12 +53,21 @@ struct ModelConfig {
   int64_t textDim = 128;
   std::array<int64_t, 3> patch{1, 2, 2};
   double eps = 1e-6;
+  bool crossAttnNorm = true;  // Wan's norm3 (affine LayerNorm) before cross-attention
+  int64_t textLen = 0;        // context tokens the DiT attends to; 0 = text.maxTokens
   LatentConfig latent;
   TextEncoderConfig text;
   GenerationDefaults defaults;
 
   int64_t headDim() const { return dim / heads; }
-  int64_t latentChannels() const { return latent.imageChannels * latent.factor * latent.factor; }
+  int64_t latentChannels() const {
+    return latent.learned() ? latent.channels : latent.imageChannels * latent.factor * latent.factor;
+  }
+  // Latent frames for `frames` video frames (Wan's VAE: (frames - 1) / 4 + 1).
+  int64_t latentFrames(int64_t frames) const {
+    return latent.learned() ? (frames - 1) / latent.temporalStride + 1 : frames;
+  }
+  int64_t contextTokens() const { return textLen > 0 ? textLen : text.maxTokens; }
 
   static ModelConfig load(const std::string& path);
   void save(const std::string& path) const;

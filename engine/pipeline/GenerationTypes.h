@@ -25,6 +25,7 @@ struct GenerationRequest {
   double shift = -1;
   uint64_t seed = 0;
   bool allowUnknownWords = false;
+  std::string sampler;  // "" = the model's default; "euler" or "unipc"
 };
 
 struct RunOptions {

@@ -6,6 +6,7 @@
 #include "engine/core/Error.h"
 #include "engine/model/LatentCodec.h"
 #include "engine/pipeline/FlowMatchSchedule.h"
+#include "engine/pipeline/FlowUniPc.h"
 
 namespace attnscope {
 
@@ -27,19 +28,27 @@ GenerationRequest resolveRequest(const Model& model, GenerationRequest r) {
   if (r.steps <= 0) r.steps = d.steps;
   if (r.guidance < 0) r.guidance = d.guidance;
   if (r.shift <= 0) r.shift = d.shift;
+  if (r.sampler.empty()) r.sampler = d.sampler;
+  if (r.sampler != "euler" && r.sampler != "unipc")
+    throw Error("sampler must be 'euler' or 'unipc', got '" + r.sampler + "'");
+  if (r.negativePrompt.empty()) r.negativePrompt = d.negativePrompt;
   const int64_t spatial = model.config.latent.factor * model.config.patch[1];
   if (r.height % spatial || r.width % spatial)
     throw Error("height and width must be multiples of " + std::to_string(spatial) + " for this model, got " +
                 std::to_string(r.height) + "x" + std::to_string(r.width));
-  if (r.frames % model.config.patch[0])
+  const auto& latent = model.config.latent;
+  if (latent.learned() && (r.frames - 1) % latent.temporalStride)
+    throw Error("frames must be " + std::to_string(latent.temporalStride) + "k+1 for this model (e.g. 81), got " +
+                std::to_string(r.frames));
+  if (model.config.latentFrames(r.frames) % model.config.patch[0])
     throw Error("frames must be a multiple of " + std::to_string(model.config.patch[0]));
   return r;
 }
 
 TokenGrid tokenGridFor(const Model& model, const GenerationRequest& r) {
   const int64_t f = model.config.latent.factor;
-  TokenGrid grid = model.dit->tokenGrid(r.frames, r.height / f, r.width / f);
-  grid.text = model.config.text.maxTokens;
+  TokenGrid grid = model.dit->tokenGrid(model.config.latentFrames(r.frames), r.height / f, r.width / f);
+  grid.text = model.config.contextTokens();
   return grid;
 }
 
@@ -61,14 +70,21 @@ GenerationResult generate(const Model& model, const GenerationRequest& request, 
 
   // Text: [uncond, cond] so that the cond sample is batch element 1.
   auto textStart = Clock::now();
-  const int64_t T = model.config.text.maxTokens;
-  Tokens cond = model.tokenizer->tokenize(r.prompt, T, r.allowUnknownWords);
-  Tokens uncond = model.tokenizer->tokenize(r.negativePrompt, T, r.allowUnknownWords);
-  result.unknownWords = cond.unknown;
   // The model's device (a GPU when a trainer or benchmark moved it there).
   const torch::Device device = model.dit->parameters().front().device();
-  auto ids = torch::stack({torch::tensor(uncond.ids, torch::kInt64), torch::tensor(cond.ids, torch::kInt64)}).to(device);
-  torch::Tensor context = model.textEncoder.ptr()->forward(ids);  // [2, T, textDim]
+  torch::Tensor context;  // [2, T, textDim]
+  std::vector<std::string> contextTokens;
+  if (model.backend) {
+    context = model.backend->encodeText({r.negativePrompt, r.prompt}, &contextTokens).to(device);
+  } else {
+    const int64_t T = model.config.text.maxTokens;
+    Tokens cond = model.tokenizer->tokenize(r.prompt, T, r.allowUnknownWords);
+    Tokens uncond = model.tokenizer->tokenize(r.negativePrompt, T, r.allowUnknownWords);
+    result.unknownWords = cond.unknown;
+    contextTokens = cond.words;
+    auto ids = torch::stack({torch::tensor(uncond.ids, torch::kInt64), torch::tensor(cond.ids, torch::kInt64)}).to(device);
+    context = model.textEncoder.ptr()->forward(ids);
+  }
   result.timings.text = secondsSince(textStart);
 
   AttentionAtlas& atlas = result.atlas;
@@ -78,7 +94,7 @@ GenerationResult generate(const Model& model, const GenerationRequest& request, 
   atlas.heads = model.config.heads;
   atlas.layers = model.config.layers;
   atlas.totalSteps = r.steps;
-  atlas.textTokens = cond.words;
+  atlas.textTokens = contextTokens;
 
   AttentionPlan plan;
   plan.grid = result.grid;
@@ -92,27 +108,35 @@ GenerationResult generate(const Model& model, const GenerationRequest& request, 
   // depend on vectorisation details.
   const int64_t lf = model.config.latent.factor;
   auto generator = at::detail::createCPUGenerator(r.seed);
-  torch::Tensor x = at::normal(0.0, 1.0, {1, model.config.latentChannels(), r.frames, r.height / lf, r.width / lf},
+  const int64_t latentFrames = model.config.latentFrames(r.frames);
+  torch::Tensor x = at::normal(0.0, 1.0, {1, model.config.latentChannels(), latentFrames, r.height / lf, r.width / lf},
                                generator, torch::TensorOptions().dtype(torch::kFloat64))
                         .to(torch::kFloat32)
                         .to(device);
 
   FlowMatchSchedule schedule(r.steps, r.shift);
+  std::optional<FlowUniPc> unipc;
+  if (r.sampler == "unipc") unipc.emplace(r.steps, r.shift);
   auto denoiseStart = Clock::now();
   for (int step = 0; step < r.steps; ++step) {
     if (options.cancel && options.cancel->load()) throw Cancelled();
     op.beginStep(step);
-    auto t = torch::full({2}, schedule.timestep(step), torch::TensorOptions().dtype(torch::kFloat32).device(device));
+    const double timestep = unipc ? unipc->timestep(step) : schedule.timestep(step);
+    auto t = torch::full({2}, timestep, torch::TensorOptions().dtype(torch::kFloat32).device(device));
     auto v = model.dit.ptr()->forward(torch::cat({x, x}), t, context, op);  // [2, C, F, h, w]
     auto guided = v[0] + r.guidance * (v[1] - v[0]);
-    x = x + schedule.delta(step) * guided.unsqueeze(0);
+    if (unipc)
+      x = unipc->step(guided.unsqueeze(0), x);
+    else
+      x = x + schedule.delta(step) * guided.unsqueeze(0);
     if (options.progress) options.progress(step + 1, r.steps);
   }
   result.timings.denoise = secondsSince(denoiseStart);
   result.timings.attention = op.attentionSeconds();
 
   auto decodeStart = Clock::now();
-  result.video = decodeLatent(x[0].cpu(), model.config.latent, model.config.defaults.fps);
+  result.video = model.backend ? model.backend->decode(x[0], model.config.defaults.fps)
+                               : decodeLatent(x[0].cpu(), model.config.latent, model.config.defaults.fps);
   result.timings.decode = secondsSince(decodeStart);
   result.timings.total = secondsSince(start);
   return result;

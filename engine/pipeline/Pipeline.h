@@ -1,7 +1,8 @@
 #pragma once
-// Pipeline: prompt -> tokenizer -> text encoder -> flow-matching Euler loop
-// with classifier-free guidance (batch of [uncond, cond]) -> DiT -> latent
-// decode -> frames. One job, used by the CLI and the GUI alike: it reports
+// Pipeline: prompt -> tokenizer -> text encoder -> flow-matching Euler or
+// UniPC loop with classifier-free guidance (batch of [uncond, cond]) -> DiT ->
+// latent decode -> frames (real models bring their own text encoder and VAE
+// through Model::backend). One job, used by the CLI and the GUI alike: it reports
 // progress per step, stops between steps when cancelled, and is deterministic
 // for a seed on a given build.
 
