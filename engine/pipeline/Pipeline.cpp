@@ -1,6 +1,7 @@
 #include "engine/pipeline/Pipeline.h"
 
 #include <chrono>
+#include <optional>
 
 #include "engine/attention/AttentionOp.h"
 #include "engine/core/Error.h"
