@@ -114,6 +114,7 @@ QChart* makeSweepChart(const SweepChartData& data, SweepMetric metric, SweepAxis
   }
   fitAxis(x, std::isfinite(xlo) ? xlo : 0, std::isfinite(xhi) ? xhi : 1, 0.0);
   fitAxis(y, std::isfinite(ylo) ? ylo : 0, std::isfinite(yhi) ? yhi : 1, metric == SweepMetric::Ssim ? -1.0 : 0.0);
+  if (metric == SweepMetric::Ssim && y->max() > 1.0) y->setMax(1.0);  // SSIM never exceeds 1
   // Many strategies do not fit in one row under a panel: list them at the side.
   chart->legend()->setAlignment(order.size() > 3 ? Qt::AlignRight : Qt::AlignBottom);
   QFont legendFont = chart->legend()->font();
