@@ -18,23 +18,12 @@
 #include "engine/atlas/AttentionAtlas.h"
 #include "engine/mask/MaskPlan.h"
 #include "engine/pipeline/RunHistory.h"
+#include "tests/support/CliRun.h"
 
 using namespace attnscope;
+using namespace attnscope::testing;
 
 namespace {
-
-struct Run {
-  int code;
-  QString out, err;
-  QJsonObject json() const { return QJsonDocument::fromJson(out.toUtf8()).object(); }
-};
-
-Run cli(const QStringList& args) {
-  QProcess p;
-  p.start(QString(ATTNSCOPE_BINARY_DIR) + "/app/attnscope-cli", args);
-  p.waitForFinished(600000);
-  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
-}
 
 std::vector<std::string> lines(const QString& path) {
   std::ifstream in(path.toStdString());

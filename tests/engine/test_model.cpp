@@ -21,6 +21,7 @@
 #include "engine/tensorio/TensorIO.h"
 
 #include "tests/support/ErrorMessage.h"
+#include "tests/support/TinyModelConfig.h"
 
 using namespace attnscope;
 using namespace attnscope::testing;
@@ -28,24 +29,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string vocabPath() { return std::string(ATTNSCOPE_SOURCE_DIR) + "/assets/default/vocab.txt"; }
+std::string vocabPath() { return defaultVocabPath(); }
 
-ModelConfig tinyConfig() {
-  ModelConfig c;
-  c.modelId = "tiny-test";
-  c.dim = 48;
-  c.heads = 2;
-  c.layers = 2;
-  c.ffnDim = 96;
-  c.freqDim = 32;
-  c.textDim = 32;
-  c.text.layers = 1;
-  c.text.heads = 2;
-  c.text.ffnDim = 64;
-  c.text.maxTokens = 8;
-  c.defaults = {4, 32, 32, 3, 4.0, 3.0, 8.0};
-  return c;
-}
+ModelConfig tinyConfig() { return tinyModelConfig("tiny-test"); }
 
 // Wan block written out directly in float64 from the same parameters.
 torch::Tensor referenceBlock(DitBlockImpl& b, const torch::Tensor& x, const torch::Tensor& e0,

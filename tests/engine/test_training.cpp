@@ -30,6 +30,7 @@
 #include "engine/training/LossLog.h"
 
 #include "tests/support/ErrorMessage.h"
+#include "tests/support/TinyModelConfig.h"
 
 using namespace attnscope;
 using namespace attnscope::testing;
@@ -37,19 +38,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string vocabPath() { return std::string(ATTNSCOPE_SOURCE_DIR) + "/assets/default/vocab.txt"; }
+std::string vocabPath() { return defaultVocabPath(); }
 
 ModelConfig tinyConfig() {
-  ModelConfig c;
-  c.modelId = "tiny-train-test";
+  ModelConfig c = tinyModelConfig("tiny-train-test");
   c.dim = 32;
-  c.heads = 2;
   c.layers = 1;
   c.ffnDim = 64;
-  c.freqDim = 32;
-  c.textDim = 32;
-  c.text.layers = 1;
-  c.text.heads = 2;
   c.text.ffnDim = 32;
   c.text.maxTokens = 24;
   c.defaults = {4, 16, 16, 3, 4.0, 3.0, 8.0};
