@@ -15,5 +15,7 @@ Runner addCompareCommand(CLI::App& app);
 Runner addStrategiesCommand(CLI::App& app);
 Runner addHistoryCommand(CLI::App& app);
 Runner addEvaluateCommand(CLI::App& app, const char* argv0);
+Runner addAnalyzeCommand(CLI::App& app);
+Runner addSweepCommand(CLI::App& app, const char* argv0);
 
 }  // namespace attnscope::cli

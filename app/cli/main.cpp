@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   runners["strategies"] = attnscope::cli::addStrategiesCommand(app);
   runners["history"] = attnscope::cli::addHistoryCommand(app);
   runners["evaluate"] = attnscope::cli::addEvaluateCommand(app, argv[0]);
+  runners["analyze"] = attnscope::cli::addAnalyzeCommand(app);
+  runners["sweep"] = attnscope::cli::addSweepCommand(app, argv[0]);
   CLI11_PARSE(app, argc, argv);
   attnscope::quietVideoLibraryLogs();
   try {

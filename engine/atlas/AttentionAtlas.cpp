@@ -16,7 +16,7 @@ namespace {
 
 const char* kFormat = "attnscope.atlas";
 const char* kVersion = "1";
-const char* kKinds[] = {"self", "sink", "entropy", "cross"};
+const char* kKinds[] = {"self", "sink", "entropy", "cross", "offsets"};
 
 std::string shapeString(const std::vector<int64_t>& shape) {
   std::string s = "[";
@@ -33,6 +33,7 @@ std::vector<int64_t> expectedShape(const AttentionAtlas& a, const std::string& k
   const int64_t n = a.grid.videoTokens(), nb = a.numBlocks();
   if (kind == "self") return {a.heads, nb, nb};
   if (kind == "cross") return {a.heads, n, a.grid.text};
+  if (kind == "offsets") return {a.heads, 2 * a.grid.frames - 1, 2 * a.grid.height - 1, 2 * a.grid.width - 1};
   return {a.heads, n};  // sink, entropy
 }
 
@@ -92,9 +93,10 @@ void validateAtlas(const AttentionAtlas& a, const std::string& where) {
                   std::to_string(a.layers) + " layers");
     seen.emplace_back(e.step, e.layer);
     const std::pair<const char*, const std::vector<float>*> buffers[] = {
-        {"self", &e.pooled}, {"sink", &e.sink}, {"entropy", &e.entropy}, {"cross", &e.cross}};
+        {"self", &e.pooled}, {"sink", &e.sink}, {"entropy", &e.entropy}, {"cross", &e.cross}, {"offsets", &e.offsets}};
     for (const auto& [kind, buffer] : buffers) {
-      if (std::string(kind) == "cross" && buffer->empty()) continue;  // cross is optional
+      const std::string k = kind;
+      if ((k == "cross" || k == "offsets") && buffer->empty()) continue;  // optional
       const auto shape = expectedShape(a, kind);
       if (int64_t(buffer->size()) != product(shape))
         throw Error(where + ": tensor " + tensorName(kind, e.step, e.layer) + " has " +
@@ -114,6 +116,13 @@ const AtlasEntry* AttentionAtlas::find(int step, int layer) const {
   for (const AtlasEntry& e : entries)
     if (e.step == step && e.layer == layer) return &e;
   return nullptr;
+}
+
+bool AttentionAtlas::hasOffsets() const {
+  if (entries.empty()) return false;
+  for (const AtlasEntry& e : entries)
+    if (e.offsets.empty()) return false;
+  return true;
 }
 
 std::vector<int> AttentionAtlas::capturedSteps() const {
@@ -142,6 +151,7 @@ void AttentionAtlas::save(const std::string& path) const {
     add("sink", e->sink);
     add("entropy", e->entropy);
     if (!e->cross.empty()) add("cross", e->cross);
+    if (!e->offsets.empty()) add("offsets", e->offsets);
   }
 
   const std::map<std::string, std::string> metadata = {
@@ -233,7 +243,8 @@ AttentionAtlas AttentionAtlas::load(const std::string& path) {
     std::string kind;
     int step = 0, layer = 0;
     if (!parseTensorName(t.name, kind, step, layer))
-      throw Error(where + ": unexpected tensor '" + t.name + "' (expected self|sink|entropy|cross/step{S}/layer{L})");
+      throw Error(where + ": unexpected tensor '" + t.name +
+                  "' (expected self|sink|entropy|cross|offsets/step{S}/layer{L})");
     if (step < 0 || step >= a.totalSteps || layer < 0 || layer >= a.layers)
       throw Error(where + ": tensor " + t.name + " lies outside " + std::to_string(a.totalSteps) + " steps x " +
                   std::to_string(a.layers) + " layers");
@@ -249,7 +260,8 @@ AttentionAtlas AttentionAtlas::load(const std::string& path) {
     if (kind == "self") e.pooled = std::move(values);
     else if (kind == "sink") e.sink = std::move(values);
     else if (kind == "entropy") e.entropy = std::move(values);
-    else e.cross = std::move(values);
+    else if (kind == "cross") e.cross = std::move(values);
+    else e.offsets = std::move(values);
   }
   for (auto& [key, e] : byKey) {
     for (const char* kind : {"self", "sink", "entropy"})

@@ -7,6 +7,8 @@
 //   sink/step{S}/layer{L}     F32 [heads, N]       mean mass each key receives (natural order)
 //   entropy/step{S}/layer{L}  F32 [heads, N]       entropy (nats) of each query's row (natural order)
 //   cross/step{S}/layer{L}    F32 [heads, N, T]    video -> text attention (natural order)
+//   offsets/step{S}/layer{L}  F32 [heads, 2F-1, 2H-1, 2W-1]  optional: mass by 3D relative offset
+//                             (key - query in frames, rows, columns), averaged over queries; sums to 1
 //   __metadata__: format, version, model, grid, layout, block_size, heads, layers,
 //                 steps, text_tokens (JSON array of the T context token strings)
 #include <cstdint>
@@ -25,6 +27,10 @@ struct AtlasEntry {
   std::vector<float> sink;     // [heads, N]
   std::vector<float> entropy;  // [heads, N]
   std::vector<float> cross;    // [heads, N, T]; empty if not captured
+  // [heads, 2F-1, 2H-1, 2W-1]: mass at key offset (df, dy, dx) = key - query,
+  // index (df+F-1, dy+H-1, dx+W-1), mean over queries. Empty in atlases
+  // captured before offsets existed.
+  std::vector<float> offsets;
 };
 
 struct AttentionAtlas {
@@ -38,6 +44,9 @@ struct AttentionAtlas {
   std::vector<AtlasEntry> entries;      // sorted by (step, layer)
 
   int64_t numBlocks() const { return layout.numBlocks(grid); }
+  // Bins of one head's offset histogram: (2F-1)(2H-1)(2W-1).
+  int64_t offsetBins() const { return (2 * grid.frames - 1) * (2 * grid.height - 1) * (2 * grid.width - 1); }
+  bool hasOffsets() const;  // every entry carries an offset histogram
   const AtlasEntry* find(int step, int layer) const;
   std::vector<int> capturedSteps() const;  // ascending, unique
 

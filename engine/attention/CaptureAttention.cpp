@@ -1,8 +1,9 @@
 // Capture: dense attention, computed exactly as denseAttention computes it
 // (same chunks, same calls, so the output is bit-identical), whose tasks for
 // the captured batch element also reduce the chunk's probabilities to the
-// block-pooled map, per-key received mass and per-query entropy. Work stays in
-// natural token order; pooling sums tokens per layout block.
+// block-pooled map, per-key received mass, per-query entropy and the mass by
+// 3D relative offset (key - query). Work stays in natural token order; pooling
+// sums tokens per layout block.
 #include <ATen/ATen.h>
 
 #include "engine/attention/AttentionKernels.h"
@@ -24,6 +25,40 @@ std::vector<float> toVector(const torch::Tensor& t) {
   auto c = t.contiguous();
   return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
+
+// Adds each probability row to the offset histogram of its query. With
+// base(f, y, x) = (f * (2H-1) + y) * (2W-1) + x, the bin of key j seen from
+// query i is base(j) - base(i) + base(F-1, H-1, W-1), so one row is the key
+// grid embedded with strides (2H-1)(2W-1) and (2W-1), shifted by the query:
+// runs of W contiguous adds, which the compiler vectorises.
+class OffsetHistogram {
+ public:
+  explicit OffsetHistogram(const TokenGrid& grid)
+      : frames_(grid.frames), height_(grid.height), width_(grid.width), rowStride_(2 * grid.width - 1),
+        frameStride_((2 * grid.height - 1) * (2 * grid.width - 1)),
+        center_((grid.frames - 1) * frameStride_ + (grid.height - 1) * rowStride_ + (grid.width - 1)) {}
+
+  int64_t bins() const { return (2 * frames_ - 1) * frameStride_; }
+
+  // probs: [rows, N] contiguous, rows of queries q0.. ; hist: bins() floats.
+  void add(const float* probs, int64_t rows, int64_t q0, float* hist) const {
+    const int64_t n = frames_ * height_ * width_;
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t q = q0 + r, qf = q / (height_ * width_), qy = (q / width_) % height_, qx = q % width_;
+      float* origin = hist + center_ - (qf * frameStride_ + qy * rowStride_ + qx);
+      const float* row = probs + r * n;
+      for (int64_t f = 0; f < frames_; ++f)
+        for (int64_t y = 0; y < height_; ++y) {
+          float* __restrict dst = origin + f * frameStride_ + y * rowStride_;
+          const float* __restrict src = row + (f * height_ + y) * width_;
+          for (int64_t x = 0; x < width_; ++x) dst[x] += src[x];
+        }
+    }
+  }
+
+ private:
+  int64_t frames_, height_, width_, rowStride_, frameStride_, center_;
+};
 
 }  // namespace
 
@@ -58,6 +93,8 @@ torch::Tensor captureAttention(const torch::Tensor& q, const torch::Tensor& k, c
   auto pooledParts = torch::zeros({segments, H, nb, nb}, q.options());  // q-block sums of k-block mass
   auto sinkParts = torch::zeros({segments, H, N}, q.options());         // column sums
   auto entropy = torch::empty({H, N}, q.options());
+  const OffsetHistogram offsetHistogram(grid);
+  auto offsetParts = torch::zeros({segments, H, offsetHistogram.bins()}, q.options());  // summed rows
 
   std::vector<torch::Tensor> scoreBuffers, probBuffers;
   for (int64_t w = 0; w < taskWorkers(tasks); ++w) {
@@ -86,6 +123,7 @@ torch::Tensor captureAttention(const torch::Tensor& q, const torch::Tensor& k, c
       const int64_t h = t / segments, segment = t % segments, bh = captureBatch * H + h;
       auto sink = sinkParts[segment][h];
       auto pooled = pooledParts[segment][h];
+      float* offsets = offsetParts[segment][h].data_ptr<float>();
       for (int64_t c = segment * chunks / segments; c < (segment + 1) * chunks / segments; ++c) {
         auto s = scoresOf(bh, c);
         const int64_t q0 = c * chunk, rows = s.size(0);
@@ -102,6 +140,7 @@ torch::Tensor captureAttention(const torch::Tensor& q, const torch::Tensor& k, c
         entropy[h].narrow(0, q0, rows).copy_(maxScore.sub_(maxP.log_()).sub_(weighted));
         sink.add_(p.sum(0));
         pooled.index_add_(0, queryBlocks.narrow(0, q0, rows), blocks.blockSums(p));
+        offsetHistogram.add(p.data_ptr<float>(), rows, q0, offsets);
       }
     };
   });
@@ -112,6 +151,7 @@ torch::Tensor captureAttention(const torch::Tensor& q, const torch::Tensor& k, c
   out.pooled = toVector(pooled);
   out.sink = toVector(sinkParts.sum(0).div_(double(N)));
   out.entropy = toVector(entropy);
+  out.offsets = toVector(offsetParts.sum(0).div_(double(N)));
   return result.view({B, H, N, D});
 }
 

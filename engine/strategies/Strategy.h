@@ -74,5 +74,9 @@ DeriveResult derivePlan(const AttentionAtlas& atlas, const DeriveRequest& reques
 // Mean over (layer, head, q-block) of the pooled mass the masks keep.
 double keptMass(const PooledMaps& maps, const std::vector<BlockMask>& masks);
 double keptMass(const AttentionAtlas& atlas, const MaskPlan& plan, int step = -1);
+// The same per (layer, head), index layer * heads + head: mean over q-blocks.
+// The atlas overloads refuse a plan for another model, grid, layout or size.
+std::vector<double> keptMassPerHead(const PooledMaps& maps, const std::vector<BlockMask>& masks);
+std::vector<double> keptMassPerHead(const AttentionAtlas& atlas, const MaskPlan& plan, int step = -1);
 
 }  // namespace attnscope

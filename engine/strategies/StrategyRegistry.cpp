@@ -10,6 +10,11 @@ const std::vector<Strategy>& allStrategies() {
       makeTopKStrategy(),
       makeSinkWindowStrategy(),
       makeWindow3dStrategy(),
+      makeSpatialTemporalStrategy(),
+      makeAntidiagonalStrategy(),
+      makeRotatingAnchorsStrategy(),
+      makeRadialStrategy(),
+      makeHeadBudgetStrategy(),
   };
   return strategies;
 }

@@ -41,6 +41,37 @@ std::vector<uint64_t> rankKeys(const float* values, int64_t n) {
   return keys;
 }
 
+std::vector<BlockBox> blockBoxes(const PooledMaps& maps) {
+  std::vector<BlockBox> boxes(maps.nk);
+  for (int64_t b = 0; b < maps.nk; ++b) boxes[b] = maps.layout.blockBox(maps.grid, b);
+  return boxes;
+}
+
+BoxGaps boxGaps(const BlockBox& a, const BlockBox& b) {
+  // Half-open ranges [a0, a1) and [b0, b1): the gap between their nearest tokens.
+  auto gap = [](int64_t a0, int64_t a1, int64_t b0, int64_t b1) {
+    return std::max<int64_t>({0, b0 - (a1 - 1), a0 - (b1 - 1)});
+  };
+  return {gap(a.f0, a.f1, b.f0, b.f1), gap(a.y0, a.y1, b.y0, b.y1), gap(a.x0, a.x1, b.x0, b.x1)};
+}
+
+double headKeptMass(const PooledMaps& maps, int64_t layer, int64_t head, const BlockMask& mask) {
+  const float* map = maps.map(layer, head);
+  double kept = 0;
+  for (int64_t q = 0; q < maps.nq; ++q)
+    for (int64_t k = 0; k < maps.nk; ++k)
+      if (mask.get(q, k)) kept += map[q * maps.nk + k];
+  return maps.nq ? kept / double(maps.nq) : 0.0;
+}
+
+std::vector<int64_t> sinkBlockOrder(const PooledMaps& maps, int64_t layer, int64_t head) {
+  std::vector<double> received = blockMeanSink(maps, layer, head);
+  std::vector<int64_t> order(maps.nk);
+  for (int64_t b = 0; b < maps.nk; ++b) order[b] = b;
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return received[a] > received[b]; });
+  return order;
+}
+
 std::vector<double> blockMeanSink(const PooledMaps& maps, int64_t layer, int64_t head) {
   const float* sink = maps.sinkOf(layer, head);
   std::vector<int64_t> order = maps.layout.permutation(maps.grid);  // empty for linear: identity

@@ -25,6 +25,21 @@ std::vector<BlockMask> buildPerHead(const PooledMaps& maps,
 std::vector<uint64_t> rankKeys(const float* values, int64_t n);
 inline int64_t keyIndex(uint64_t key) { return int64_t(key & 0xffffffffu); }
 
+// The token box of every block of the maps' layout.
+std::vector<BlockBox> blockBoxes(const PooledMaps& maps);
+
+// Token distance between two blocks' boxes along each axis; 0 where they overlap.
+struct BoxGaps {
+  int64_t f, y, x;
+};
+BoxGaps boxGaps(const BlockBox& a, const BlockBox& b);
+
+// Mean over q-block rows of the pooled mass one mask keeps in one head.
+double headKeptMass(const PooledMaps& maps, int64_t layer, int64_t head, const BlockMask& mask);
+
+// Key blocks in descending order of mean received mass (ties: lower index first).
+std::vector<int64_t> sinkBlockOrder(const PooledMaps& maps, int64_t layer, int64_t head);
+
 // Mean received mass of each key block for one (layer, head), from the
 // natural-order sink vector.
 std::vector<double> blockMeanSink(const PooledMaps& maps, int64_t layer, int64_t head);

@@ -44,6 +44,7 @@ AttentionAtlas randomAtlas(std::mt19937& rng, BlockLayout layout) {
       e.sink = randomValues(rng, a.heads * n);
       e.entropy = randomValues(rng, a.heads * n);
       e.cross = randomValues(rng, a.heads * n * a.grid.text);
+      e.offsets = randomValues(rng, a.heads * a.offsetBins());
       a.entries.push_back(std::move(e));
     }
   return a;
@@ -66,6 +67,7 @@ void compareAtlases(const AttentionAtlas& x, const AttentionAtlas& y) {
     QVERIFY(a.sink == b.sink);
     QVERIFY(a.entropy == b.entropy);
     QVERIFY(a.cross == b.cross);
+    QVERIFY(a.offsets == b.offsets);
   }
 }
 
@@ -133,6 +135,30 @@ class TestAtlas : public QObject {
     atlas.save(path);
     QVERIFY(SafetensorsFile(path).find("cross/step2/layer0") == nullptr);
     compareAtlases(atlas, AttentionAtlas::load(path));
+  }
+
+  void offsetsAreOptionalAndChecked() {
+    std::mt19937 rng(6);
+    AttentionAtlas atlas = randomAtlas(rng, BlockLayout::linear(16));
+    QVERIFY(atlas.hasOffsets());
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("offsets.safetensors").toStdString();
+    atlas.save(path);
+    // [heads, 2F-1, 2H-1, 2W-1] for the 4x4x6 grid.
+    QCOMPARE(SafetensorsFile(path).at("offsets/step7/layer1").shape, (std::vector<int64_t>{3, 7, 7, 11}));
+    compareAtlases(atlas, AttentionAtlas::load(path));
+
+    // An atlas from before offsets existed still loads, and says it has none.
+    for (auto& e : atlas.entries) e.offsets.clear();
+    const std::string old = dir.filePath("old.safetensors").toStdString();
+    atlas.save(old);
+    AttentionAtlas back = AttentionAtlas::load(old);
+    QVERIFY(!back.hasOffsets());
+    compareAtlases(atlas, back);
+
+    atlas.entries[1].offsets.assign(5, 0.1f);
+    const QString msg = errorOf([&] { atlas.save(dir.filePath("bad.safetensors").toStdString()); });
+    QVERIFY2(msg.contains("offsets/step2/layer1") && msg.contains("[3, 7, 7, 11]"), qPrintable(msg));
   }
 
   void safetensorsThatIsNotAnAtlas() {

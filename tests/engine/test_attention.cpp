@@ -1,6 +1,6 @@
 // CPU attention kernels and AttentionOp against a float64 reference that
 // builds the full N x N probabilities naively: dense, capture (output, pooled
-// map in layout order, sinks, entropy), sparse (full and random per-head
+// map in layout order, sinks, entropy, offset histogram), sparse (full and random per-head
 // masks, an empty q-block row, padding of a short last block, tiled layouts),
 // cross attention with capture, and the per-step mode choice of AttentionOp.
 // Tolerances: outputs 1e-5 relative to the largest reference value, pooled
@@ -101,6 +101,23 @@ torch::Tensor referencePooled(const torch::Tensor& probs, const TokenGrid& grid,
         out[h][qb][kb] += p[h][i][j] / double(layout.blockTokens(grid, qb));
       }
   return pooled;
+}
+
+// Reference offset histogram [H, 2F-1, 2H-1, 2W-1]: every (query, key) pair's
+// probability in the bin of key - query coordinates, divided by N.
+torch::Tensor referenceOffsets(const torch::Tensor& probs, const TokenGrid& grid) {
+  const int64_t H = probs.size(0), n = grid.videoTokens();
+  auto hist = torch::zeros({H, 2 * grid.frames - 1, 2 * grid.height - 1, 2 * grid.width - 1}, torch::kFloat64);
+  auto p = probs.accessor<double, 3>();
+  auto out = hist.accessor<double, 4>();
+  for (int64_t h = 0; h < H; ++h)
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        TokenCoord a = tokenCoord(grid, i), b = tokenCoord(grid, j);
+        out[h][b.f - a.f + grid.frames - 1][b.y - a.y + grid.height - 1][b.x - a.x + grid.width - 1] +=
+            p[h][i][j] / double(n);
+      }
+  return hist;
 }
 
 // Per-head block masks keeping the diagonal and random blocks; head 0's
@@ -213,6 +230,9 @@ class TestAttention : public QObject {
     QVERIFY(absoluteError(fromVector(entry.sink, {H, n}), mine.mean(1)) < kMassTolerance);
     auto entropy = -(mine * mine.clamp_min(1e-300).log()).sum(2);
     QVERIFY(absoluteError(fromVector(entry.entropy, {H, n}), entropy) < kEntropyTolerance);
+    auto offsets = fromVector(entry.offsets, {H, 2 * g.frames - 1, 2 * g.height - 1, 2 * g.width - 1});
+    QVERIFY(absoluteError(offsets, referenceOffsets(mine, g)) < kMassTolerance);
+    QVERIFY(absoluteError(offsets.sum({1, 2, 3}), torch::ones({H}, torch::kFloat64)) < kMassTolerance);
 
     // The other batch element is described when asked for.
     AtlasEntry first;
