@@ -12,7 +12,7 @@ PACKAGES=(
   libtorch-dev libopenblas0-openmp
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libsqlite3-dev nlohmann-json3-dev libcli11-dev
-  qt6-base-dev qt6-charts-dev
+  qt6-base-dev qt6-charts-dev libqt6opengl6-dev
   libvulkan-dev glslc mesa-vulkan-drivers libimgui-dev
   xvfb xauth
 )

@@ -62,6 +62,8 @@ struct OverlayOutput {
   bool wantsPointer = false;  // the pointer is over an ImGui window: do not paint
 };
 
+struct PreparedAtlas;  // viz/PreparedAtlas.h: an atlas laid out in GPU buffers
+
 class AtlasViewport {
  public:
   // Throws attnscope::Error naming what is missing when no Vulkan device can be used.
@@ -70,14 +72,38 @@ class AtlasViewport {
 
   // Copies what it needs; heavy preparation is safe to run off the GUI thread
   // (prepare), the swap onto the GPU is short (commit).
+  // setAtlas = commitAtlas(prepareAtlas(atlas)). Throws attnscope::Error for
+  // an atlas with no entries or inconsistent shapes (the previous atlas stays).
   void setAtlas(const AttentionAtlas& atlas);
-  void setMaskPlan(const MaskPlan* plan);  // nullptr = no overlay
+  // nullptr = no overlay. Throws attnscope::Error naming both shapes when the
+  // plan's layers, heads, blocks or layout differ from the atlas' (the
+  // previous overlay stays). A plan set before any atlas is checked by the
+  // next commitAtlas, which drops it (no overlay) when it does not fit.
+  void setMaskPlan(const MaskPlan* plan);
 
+  // The heavy half of setAtlas: validates the atlas and copies it into GPU
+  // buffers. Safe to call on a worker thread while the GUI thread renders;
+  // the result must not outlive this viewport.
+  std::shared_ptr<const PreparedAtlas> prepareAtlas(const AttentionAtlas& atlas) const;
+  // The short half, on the rendering thread: swaps the prepared atlas in.
+  void commitAtlas(std::shared_ptr<const PreparedAtlas> prepared);
+  void clearAtlas();
+  bool hasAtlas() const;
+  std::vector<int> capturedSteps() const;  // empty without an atlas
+  void setBrush(BrushTool brush);          // e.g. from a keyboard shortcut in the UI
+
+  // Throws attnscope::Error for a size outside 1..16384, a step that was not
+  // captured, or (zoom mode) a layer/head outside the atlas.
   RenderedImage render(int width, int height, const ViewState& view, const PointerInput& pointer = {});
+  // (x, y) in viewport pixels, continuous: pixel (i, j)'s centre is (i + 0.5, j + 0.5).
+  // nullopt over gaps, margins, uncaptured layers, or without an atlas.
   std::optional<HeatmapHit> hitTest(int width, int height, const ViewState& view, float x, float y) const;
   OverlayOutput overlay() const;
 
   std::string deviceName() const;  // e.g. "llvmpipe (LLVM 15.0.6, 256 bits)"
+  // Frames that shaded the heatmap itself; the others (only the overlay or
+  // nothing changed) reused the cached heatmap image. For tests and benchmarks.
+  int64_t heatmapDraws() const;
 
  private:
   struct Impl;

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -11,21 +10,14 @@
 #include <ATen/Parallel.h>
 
 #include "engine/core/Error.h"
+#include "engine/model/ModelLocation.h"
 
 namespace attnscope::cli {
 
 namespace fs = std::filesystem;
 
 std::string resolveModelPath(const std::string& given, const char* argv0) {
-  if (!given.empty()) return given;
-  if (const char* env = std::getenv("ATTNSCOPE_MODEL"); env && *env) return env;
-  std::error_code ec;
-  fs::path exe = fs::canonical("/proc/self/exe", ec);
-  if (ec) exe = fs::absolute(argv0);
-  for (fs::path candidate : {exe.parent_path() / ".." / "assets" / "default-untrained",
-                             exe.parent_path() / ".." / "share" / "attnscope" / "default-untrained"})
-    if (fs::exists(candidate / "config.json")) return candidate.lexically_normal().string();
-  return (exe.parent_path() / ".." / "assets" / "default-untrained").lexically_normal().string();
+  return attnscope::resolveModelPath(given, argv0);
 }
 
 void setThreads(int threads) {

@@ -8,7 +8,7 @@
 namespace attnscope::cli {
 
 // --model when given; else $ATTNSCOPE_MODEL; else the default model built
-// next to the executable (../assets/default-untrained).
+// next to the executable (engine/model/ModelLocation.h, shared with the GUI).
 std::string resolveModelPath(const std::string& given, const char* argv0);
 
 void setThreads(int threads);  // <= 0: all cores

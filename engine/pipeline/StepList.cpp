@@ -1,10 +1,10 @@
-#include "app/cli/StepList.h"
+#include "engine/pipeline/StepList.h"
 
 #include <sstream>
 
 #include "engine/core/Error.h"
 
-namespace attnscope::cli {
+namespace attnscope {
 
 namespace {
 
@@ -50,4 +50,4 @@ std::set<int> parseStepList(const std::string& text, int steps) {
   return out;
 }
 
-}  // namespace attnscope::cli
+}  // namespace attnscope

@@ -1,0 +1,292 @@
+// What is drawn over the heatmap: the mask overlay (dropped blocks dimmed and
+// hatched, kept blocks untouched), frame boundaries on both axes (linear and
+// tiled layouts), and the Dear ImGui layer (hover read-out, legend, brush palette).
+#include <QFile>
+#include <QtTest>
+
+#include <algorithm>
+
+#include "SyntheticAtlas.h"
+#include "viz/AtlasViewport.h"
+#include "viz/FrameBoundaries.h"
+#include "viz/GridLayout.h"
+#include "viz/HeatmapParams.h"
+
+using namespace attnscope;
+using namespace attnscope::viz;
+using namespace attnscope::testing;
+
+namespace {
+ViewState zoomView() {
+  ViewState v;
+  v.mode = ViewMode::Zoom;
+  v.showOverlay = false;
+  v.showFrameBoundaries = false;
+  return v;
+}
+
+// Keeps block (q, k) when (q + 2k) % 3 == 0, for every layer and head.
+MaskPlan stripedPlan(const AttentionAtlas& a) {
+  MaskPlan plan = MaskPlan::full(a.modelId, a.grid, a.layout, a.layers, a.heads);
+  for (auto& mask : plan.masks)
+    for (int64_t q = 0; q < mask.nq(); ++q)
+      for (int64_t k = 0; k < mask.nk(); ++k) mask.set(q, k, (q + 2 * k) % 3 == 0);
+  return plan;
+}
+
+}  // namespace
+
+class TestViewportOverlays : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase() { viewport_ = std::make_unique<AtlasViewport>(); }
+  void cleanupTestCase() { viewport_.reset(); }
+
+  void maskOverlayDimsAndHatchesDroppedBlocks() {
+    const AttentionAtlas atlas = smallAtlas(2, 2);
+    const MaskPlan plan = stripedPlan(atlas);
+    viewport_->setAtlas(atlas);
+    viewport_->setMaskPlan(&plan);
+    ViewState view = zoomView();
+    view.layer = 1;
+    view.head = 1;
+    const int width = 340, height = 300;
+    RenderedImage masked = viewport_->render(width, height, view);
+    view.showMask = false;
+    RenderedImage plain = viewport_->render(width, height, view);
+    ViewGeometry g = computeGeometry(width, height, view, 2, 2, 16, 16);
+
+    int keptChecked = 0, dimChecked = 0, hatchChecked = 0;
+    for (int64_t q = 0; q < 16; ++q)
+      for (int64_t k = 0; k < 16; ++k) {
+        // Every pixel strictly inside the block (1 pixel margin).
+        int x0 = int(g.originX + k * g.mapW / 16) + 1, x1 = int(g.originX + (k + 1) * g.mapW / 16) - 1;
+        int y0 = int(g.originY + q * g.mapH / 16) + 1, y1 = int(g.originY + (q + 1) * g.mapH / 16) - 1;
+        for (int y = y0; y < y1; ++y)
+          for (int x = x0; x < x1; ++x) {
+            Rgb base = pixel(plain, x, y), got = pixel(masked, x, y);
+            if (plan.mask(1, 1).get(q, k)) {
+              QCOMPARE(got, base);  // kept: untouched
+              ++keptChecked;
+              continue;
+            }
+            Rgb expected;
+            if (shading::hatchAt(x, y)) {
+              expected = toBytes(shading::kHatch);
+              ++hatchChecked;
+            } else {
+              // The dimmed colour, from the un-masked pixel.
+              expected = {int(std::lround(base[0] * shading::kDroppedDim)),
+                          int(std::lround(base[1] * shading::kDroppedDim)),
+                          int(std::lround(base[2] * shading::kDroppedDim))};
+              ++dimChecked;
+            }
+            QVERIFY2(colourDistance(got, expected) <= 2,
+                     qPrintable(QString("dropped block q%1 k%2 pixel %3,%4: %5 vs %6")
+                                    .arg(q).arg(k).arg(x).arg(y).arg(describe(got).c_str())
+                                    .arg(describe(expected).c_str())));
+          }
+      }
+    QVERIFY(keptChecked > 1000 && dimChecked > 1000 && hatchChecked > 300);
+    saveSnapshot(masked, "zoom-mask");
+
+    // Clearing the plan removes the overlay.
+    viewport_->setMaskPlan(nullptr);
+    view.showMask = true;
+    QCOMPARE(viewport_->render(width, height, view).rgba, plain.rgba);
+  }
+
+  void frameBoundariesFromLayout() {
+    // Linear(3) over 4-token frames: frames start inside blocks 1 and 2.
+    FrameBoundaries linear = FrameBoundaries::compute(TokenGrid{3, 2, 2, 0}, BlockLayout::linear(3));
+    QCOMPARE(linear.positions.size(), size_t(2));
+    QCOMPARE(linear.positions[0], 4.0f / 3.0f);
+    QCOMPARE(linear.positions[1], 8.0f / 3.0f);
+    QCOMPARE(linear.firstFrame, (std::vector<int64_t>{1, 2}));
+    // Tiled(2,2,2) over 4x4x4: tiles of frame pairs; a new frame group at block 4 (blockBox f0 0 -> 2).
+    const TokenGrid grid{4, 4, 4, 0};
+    const BlockLayout tiled = BlockLayout::tiled(2, 2, 2);
+    FrameBoundaries t = FrameBoundaries::compute(grid, tiled);
+    QCOMPARE(t.positions, (std::vector<float>{4.0f}));
+    QCOMPARE(t.firstFrame, (std::vector<int64_t>{2}));
+    QCOMPARE(tiled.blockBox(grid, 3).f0, int64_t(0));
+    QCOMPARE(tiled.blockBox(grid, 4).f0, int64_t(2));
+    QCOMPARE(t.minSpacing, 4.0f);
+  }
+
+  void frameBoundariesAreDrawnOnBothAxes() {
+    const AttentionAtlas atlas = smallAtlas(1, 1);  // frames start at blocks 4, 8, 12
+    viewport_->setAtlas(atlas);
+    ViewState view = zoomView();
+    const int width = 300, height = 300;
+    RenderedImage plain = viewport_->render(width, height, view);
+    view.showFrameBoundaries = true;
+    RenderedImage lines = viewport_->render(width, height, view);
+    ViewGeometry g = computeGeometry(width, height, view, 1, 1, 16, 16);
+    auto boundaryColour = [](const Rgb& c) {
+      Rgb out;
+      for (int i = 0; i < 3; ++i)
+        out[i] = int(std::lround((c[i] / 255.0f * (1 - shading::kBoundaryMix) + shading::kBoundaryMix) * 255));
+      return out;
+    };
+    for (int b : {4, 8, 12}) {
+      int column = int(std::floor(g.originX + b * g.mapW / 16));  // the pixel containing the boundary
+      int row = int(std::floor(g.originY + b * g.mapH / 16));
+      for (int along : {int(g.originY + 3), int(g.originY + g.mapH * 0.4f), int(g.originY + g.mapH - 4)}) {
+        QVERIFY(colourDistance(pixel(lines, column, along), boundaryColour(pixel(plain, column, along))) <= 2);
+        QCOMPARE(pixel(lines, column + 3, along), pixel(plain, column + 3, along));  // a line, not a band
+        QCOMPARE(pixel(lines, column - 3, along), pixel(plain, column - 3, along));
+      }
+      int across = int(g.originX + g.mapW * 0.55f);
+      QVERIFY(colourDistance(pixel(lines, across, row), boundaryColour(pixel(plain, across, row))) <= 2);
+      QCOMPARE(pixel(lines, across, row + 3), pixel(plain, across, row + 3));
+    }
+    // Within a frame (block 2's middle) nothing changes.
+    int inside = int(g.originX + 2.5f * g.mapW / 16);
+    QCOMPARE(pixel(lines, inside, int(g.originY + 0.5f * g.mapH / 16)),
+             pixel(plain, inside, int(g.originY + 0.5f * g.mapH / 16)));
+  }
+
+  void boundariesTooDenseAreLeftOut() {
+    // Tiny cells: boundaries closer than 3 pixels would paint the map white; they are skipped.
+    const AttentionAtlas atlas = smallAtlas(2, 2);
+    viewport_->setAtlas(atlas);
+    ViewState view;
+    view.showOverlay = false;
+    RenderedImage plain = viewport_->render(60, 60, view);
+    view.showFrameBoundaries = false;
+    QCOMPARE(viewport_->render(60, 60, view).rgba, plain.rgba);
+  }
+
+  void imguiOverlayDrawsLegendAndHoverReadout() {
+    const AttentionAtlas atlas = smallAtlas(2, 2);
+    viewport_->setAtlas(atlas);
+    ViewState view = zoomView();
+    const int width = 480, height = 360;
+    RenderedImage bare = viewport_->render(width, height, view);
+    view.showOverlay = true;
+    RenderedImage legend = viewport_->render(width, height, view);
+    saveSnapshot(legend, "overlay-legend");
+    QVERIFY(legend.rgba != bare.rgba);
+    // The legend's colour bar (bottom right) shows the colormap: find pixels
+    // matching viridis at several t along one row of that corner.
+    int matches = 0;
+    for (float t : {0.1f, 0.3f, 0.5f, 0.7f, 0.9f}) {
+      Rgb want = toRgb(colormapRgb(Colormap::Viridis, t));
+      bool found = false;
+      for (int y = height - 80; y < height && !found; ++y)
+        for (int x = width - 200; x < width && !found; ++x) found = colourDistance(pixel(legend, x, y), want) <= 6;
+      matches += found;
+    }
+    QVERIFY2(matches >= 4, qPrintable(QString("legend colours found: %1 of 5").arg(matches)));
+
+    // Hovering a block adds the read-out near the pointer.
+    ViewGeometry g = computeGeometry(width, height, view, 2, 2, 16, 16);
+    PointerInput pointer;
+    pointer.x = g.originX + 0.2f * g.mapW;
+    pointer.y = g.originY + 0.2f * g.mapH;
+    RenderedImage hover = viewport_->render(width, height, view, pointer);
+    saveSnapshot(hover, "overlay-hover");
+    int changedNearPointer = 0;
+    for (int y = int(pointer.y) + 20; y < int(pointer.y) + 60; ++y)
+      for (int x = int(pointer.x) + 20; x < int(pointer.x) + 120; ++x)
+        changedNearPointer += pixel(hover, x, y) != pixel(legend, x, y);
+    QVERIFY2(changedNearPointer > 500, qPrintable(QString("%1 pixels changed").arg(changedNearPointer)));
+    QVERIFY(!viewport_->overlay().wantsPointer);
+  }
+
+  void gridSnapshot() {
+    // A picture for people (build/viz-snapshots/grid.png): the grid with a mask, boundaries and overlay.
+    const AttentionAtlas atlas = smallAtlas(3, 4);
+    const MaskPlan plan = stripedPlan(atlas);
+    viewport_->setAtlas(atlas);
+    viewport_->setMaskPlan(&plan);
+    ViewState view;
+    view.layer = 1;
+    view.head = 2;
+    view.colormap = Colormap::Inferno;
+    view.scaling = Scaling::Log;
+    PointerInput pointer;
+    pointer.x = 150;
+    pointer.y = 120;
+    RenderedImage img = viewport_->render(640, 440, view, pointer);
+    saveSnapshot(img, "grid");
+    QVERIFY(QFile::exists(QStringLiteral(ATTNSCOPE_BINARY_DIR "/viz-snapshots/grid.png")));
+    viewport_->setMaskPlan(nullptr);
+  }
+
+  void heatmapIsRedrawnOnlyWhenItChanges() {
+    const AttentionAtlas atlas = smallAtlas(2, 2);
+    viewport_->setAtlas(atlas);
+    ViewState view;  // grid, overlay on
+    const int width = 360, height = 280;
+    PointerInput pointer;
+    pointer.x = 60;
+    pointer.y = 60;
+    RenderedImage first = viewport_->render(width, height, view, pointer);
+    const int64_t draws = viewport_->heatmapDraws();
+    for (int i = 0; i < 3; ++i) {  // only the pointer moves: the cached heatmap is reused
+      pointer.x += 7;
+      viewport_->render(width, height, view, pointer);
+    }
+    QCOMPARE(viewport_->heatmapDraws(), draws);
+    // Under no ImGui content the reused heatmap is pixel for pixel the fresh one.
+    view.showOverlay = false;
+    RenderedImage bare = viewport_->render(width, height, view);
+    QCOMPARE(viewport_->heatmapDraws(), draws);
+    ViewGeometry g = computeGeometry(width, height, view, 2, 2, 16, 16);
+    PixelRect lastCell = cellMapRect(g, 1, 0);
+    for (int y = int(lastCell.y0); y < int(lastCell.y1); y += 3)
+      QCOMPARE(pixel(first, int(lastCell.x0) + 5, y), pixel(bare, int(lastCell.x0) + 5, y));
+    // Anything the heatmap shows changes it: colormap, mask plan, step, size.
+    view.colormap = Colormap::Magma;
+    RenderedImage magma = viewport_->render(width, height, view);
+    QCOMPARE(viewport_->heatmapDraws(), draws + 1);
+    QVERIFY(magma.rgba != bare.rgba);
+    MaskPlan plan = stripedPlan(atlas);
+    viewport_->setMaskPlan(&plan);
+    QVERIFY(viewport_->render(width, height, view).rgba != magma.rgba);
+    QCOMPARE(viewport_->heatmapDraws(), draws + 2);
+    viewport_->render(width + 1, height, view);
+    QCOMPARE(viewport_->heatmapDraws(), draws + 3);
+    viewport_->setMaskPlan(nullptr);
+  }
+
+  void brushPaletteSelectsEveryTool() {
+    viewport_->setAtlas(smallAtlas(1, 1));
+    ViewState view;
+    const int width = 400, height = 300;
+    std::vector<BrushTool> seen;
+    PointerInput pointer;
+    pointer.x = width - 50.0f;
+    bool paletteCapturedPointer = false;
+    // Click down the palette's column (top right); each row selects its tool.
+    for (int y = 10; y < 160; y += 3) {
+      pointer.y = float(y);
+      pointer.down[0] = false;
+      viewport_->render(width, height, view, pointer);
+      paletteCapturedPointer |= viewport_->overlay().wantsPointer;
+      pointer.down[0] = true;
+      viewport_->render(width, height, view, pointer);
+      pointer.down[0] = false;
+      viewport_->render(width, height, view, pointer);
+      BrushTool now = viewport_->overlay().brush;
+      if (seen.empty() || seen.back() != now) seen.push_back(now);
+    }
+    QVERIFY(paletteCapturedPointer);
+    // Rectangle is the default; clicking down the column visits all five tools in order.
+    std::vector<BrushTool> expected{BrushTool::Rectangle, BrushTool::Brush, BrushTool::Rectangle,
+                                    BrushTool::Erase, BrushTool::FillRow, BrushTool::FillColumn};
+    QVERIFY2(seen == expected, qPrintable(QString("%1 tool changes").arg(seen.size())));
+    // The UI can set the tool too (keyboard shortcut).
+    viewport_->setBrush(BrushTool::Erase);
+    QCOMPARE(int(viewport_->overlay().brush), int(BrushTool::Erase));
+  }
+
+ private:
+  std::unique_ptr<AtlasViewport> viewport_;
+};
+
+QTEST_APPLESS_MAIN(TestViewportOverlays)
+#include "test_viewport_overlays.moc"

@@ -1,0 +1,61 @@
+#pragma once
+// RunPanel (the "Run" dock): model, prompt, steps, seed, what to capture,
+// the Generate / Re-render / Cancel buttons and the per-step progress bar.
+// It only collects settings; MainWindow turns them into engine jobs.
+#include <QWidget>
+
+#include "engine/model/ModelConfig.h"
+#include "engine/pipeline/GenerationTypes.h"
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+
+namespace attnscope::ui {
+
+class RunPanel : public QWidget {
+  Q_OBJECT
+ public:
+  explicit RunPanel(QWidget* parent = nullptr);
+
+  static QString examplePrompt() { return QStringLiteral("a red circle moves left on a dark background"); }
+
+  void setModel(const QString& path, const ModelConfig* config);  // config null: not loaded
+  GenerationRequest request() const;
+  QString captureSteps() const;  // "mid", "all", "0,5-7", "" = no capture
+  BlockLayout captureLayout(const TokenGrid& grid) const;  // throws Error
+
+  void setBusy(bool busy, const QString& label);
+  void setProgress(int done, int total);
+  void setStatus(const QString& text);
+
+  QLineEdit* promptEdit() const { return prompt_; }
+  QSpinBox* stepsBox() const { return steps_; }
+  QSpinBox* seedBox() const { return seed_; }
+  QLineEdit* captureEdit() const { return capture_; }
+  QPushButton* generateButton() const { return generate_; }
+  QPushButton* rerenderButton() const { return rerender_; }
+  QPushButton* cancelButton() const { return cancel_; }
+  QProgressBar* progressBar() const { return progress_; }
+
+ signals:
+  void generateRequested();
+  void rerenderRequested();
+  void cancelRequested();
+  void openModelRequested();
+
+ private:
+  QLabel* model_;
+  QLineEdit* prompt_;
+  QSpinBox *steps_, *seed_, *block_;
+  QLineEdit* capture_;
+  QComboBox* layout_;
+  QPushButton *generate_, *rerender_, *cancel_;
+  QProgressBar* progress_;
+  QLabel* status_;
+};
+
+}  // namespace attnscope::ui
