@@ -1,0 +1,102 @@
+#pragma once
+// SweepPanel (the "Sweep" dock): the quality-vs-density sweep of issue 6.
+// The user ticks strategies (the engine's registry), types densities, and
+// the prompt, seed and steps come from the Run dock; Run starts the engine's
+// sweep job (runSweep, as `attnscope-cli sweep` does) on the window's
+// JobController with progress and Cancel. The result — or a sweep.json the
+// CLI wrote, opened here — is shown as the attnscope_charts chart (the same
+// chart the CLI's PNG has, Pareto front marked) and a sortable table of
+// points. Clicking a point (in the chart or the table) loads its video and
+// the dense one on this panel's loader thread and hands them to the compare
+// players (pointOpened). Bad settings and failed sweeps are messages here
+// and in errorOccurred; the panel stays usable.
+#include <QWidget>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "engine/io/Video.h"
+#include "engine/metrics/VideoMetrics.h"
+#include "engine/sweep/SweepJob.h"
+
+class QChartView;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QProgressBar;
+class QPushButton;
+class QTableWidget;
+
+namespace attnscope::ui {
+
+class JobController;
+class RunPanel;
+class Workbench;
+
+class SweepPanel : public QWidget {
+  Q_OBJECT
+ public:
+  SweepPanel(Workbench* bench, JobController* jobs, RunPanel* run, QWidget* parent = nullptr);
+
+  // What Run does: false (and a message) when the settings are wrong or a job runs.
+  bool startSweep();
+  // Shows a sweep.json (from the CLI or an earlier sweep); false and a message when it cannot.
+  bool openSweep(const QString& path);
+  // Loads point `index` (of result().points) and the dense video; emits pointOpened when loaded.
+  bool openPoint(int index);
+
+  bool running() const { return running_; }
+  bool loading() const;
+  const std::optional<SweepResult>& result() const { return result_; }
+  // The chart's points per series name, as drawn (x, y), for tests and snapshots.
+  std::map<QString, QList<QPointF>> chartPoints() const;
+
+  QListWidget* strategyList() const { return strategies_; }
+  QLineEdit* densitiesEdit() const { return densities_; }
+  QLineEdit* folderEdit() const { return folder_; }
+  QPushButton* runButton() const { return run_; }
+  QPushButton* cancelButton() const { return cancel_; }
+  QPushButton* openButton() const { return open_; }
+  QProgressBar* progressBar() const { return progress_; }
+  QLabel* message() const { return message_; }
+  QComboBox* metricBox() const { return metric_; }
+  QComboBox* axisBox() const { return axis_; }
+  QChartView* chartView() const { return chart_; }
+  QTableWidget* pointsTable() const { return table_; }
+
+ signals:
+  void pointOpened(std::shared_ptr<const attnscope::VideoFrames> dense,
+                   std::shared_ptr<const attnscope::VideoFrames> sparse, attnscope::VideoQuality quality,
+                   const QString& caption);
+  void errorOccurred(const QString& message);
+
+ private:
+  void showResult(SweepResult result);
+  void redrawChart();
+  void fail(const QString& message);
+  void setRunning(bool running);
+  SweepRequest buildRequest();  // throws Error
+
+  Workbench* bench_;
+  JobController* jobs_;
+  JobController* loader_;
+  RunPanel* runPanel_;
+  bool running_ = false;
+  std::optional<SweepResult> result_;
+  std::string denseCachePath_;
+  std::shared_ptr<const VideoFrames> denseCache_;
+
+  QListWidget* strategies_;
+  QLineEdit *densities_, *folder_;
+  QPushButton *run_, *cancel_, *open_, *browse_;
+  QProgressBar* progress_;
+  QLabel *stage_, *message_;
+  QComboBox *metric_, *axis_;
+  QChartView* chart_;
+  QTableWidget* table_;
+};
+
+}  // namespace attnscope::ui
