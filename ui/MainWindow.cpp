@@ -297,6 +297,7 @@ void MainWindow::connectViews() {
 }
 
 void MainWindow::applyEdit(const MaskEdit& edit) {
+  bench_->setPreview(std::nullopt);  // paint on what is drawn: the plan itself
   try {
     const char* shapes[] = {"Rectangle", "Row", "Column"};
     bench_->editPlan(edit, tr("%1 %2 L%3 H%4%5")
@@ -334,6 +335,7 @@ void MainWindow::refreshPlanViews() {
 void MainWindow::refreshAtlasViews() {
   viewport_->setAtlas(bench_->atlas());
   layersPanel_->setAtlas(bench_->atlas());
+  maskPanel_->setCapturedSteps(bench_->atlas() ? bench_->atlas()->capturedSteps() : std::vector<int>{});
   viewport_->setView(layersPanel_->view());
   refreshPlanViews();
 }

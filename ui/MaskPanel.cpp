@@ -11,6 +11,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableWidget>
@@ -182,6 +183,13 @@ void MaskPanel::setTool(viz::BrushTool tool) {
   if (QAbstractButton* b = tools_->button(int(tool))) b->setChecked(true);
 }
 
+void MaskPanel::setCapturedSteps(const std::vector<int>& steps) {
+  const QSignalBlocker block(deriveStep_);
+  deriveStep_->clear();
+  deriveStep_->addItem(tr("mean of captured steps"), -1);
+  for (int s : steps) deriveStep_->addItem(tr("step %1").arg(s), s);
+}
+
 bool MaskPanel::keep() const { return keepButton_->isChecked(); }
 EditScope MaskPanel::scope() const { return EditScope(scope_->currentIndex()); }
 bool MaskPanel::livePreview() const { return live_->isChecked(); }
@@ -226,7 +234,6 @@ DeriveRequest MaskPanel::deriveRequest() const {
 }
 
 void MaskPanel::showPlan(const MaskPlan* plan, const MaskPlan* preview, int layer, int head) {
-  // Captured steps for the derive step box follow the plan's atlas; refreshed by MainWindow via the table size.
   const MaskPlan* shown = preview ? preview : plan;
   if (!shown) {
     density_->setText(tr("No plan yet: capture attention or open a plan."));

@@ -35,6 +35,7 @@ class MaskPanel : public QWidget {
   bool keep() const;
   EditScope scope() const;
 
+  void setCapturedSteps(const std::vector<int>& steps);  // choices for the maps a strategy reads
   DeriveRequest deriveRequest() const;
   bool livePreview() const;
   // Redraws the read-out and table from the plan (and the selected head).

@@ -18,7 +18,9 @@ void Workbench::setDense(std::shared_ptr<const GenerationResult> run) {
   emit denseChanged();
   if (dense_) {
     setVideo(std::shared_ptr<const VideoFrames>(dense_, &dense_->video));
-    if (!dense_->atlas.entries.empty()) setAtlas(std::shared_ptr<const AttentionAtlas>(dense_, &dense_->atlas));
+    // An atlas belongs to its run: a run without capture leaves none to show.
+    setAtlas(dense_->atlas.entries.empty() ? nullptr
+                                           : std::shared_ptr<const AttentionAtlas>(dense_, &dense_->atlas));
   }
   // A new dense run makes the old comparison meaningless.
   setSparse(nullptr, std::nullopt);

@@ -3,7 +3,9 @@
 #include "viz/AtlasViewport.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
+#include <thread>
 
 #include "engine/core/Error.h"
 #include "viz/Colormaps.h"
@@ -24,7 +26,17 @@ struct AtlasViewport::Impl {
   std::unique_ptr<HeatmapPipeline> pipeline;
   std::unique_ptr<ImGuiOverlay> overlay;
   std::shared_ptr<const PreparedAtlas> atlas;
-  std::shared_ptr<const PreparedMask> mask;
+  std::shared_ptr<PreparedMask> mask;
+  ShadingPath shading = ShadingPath::Auto;
+  // Threads freeing replaced atlases (unmapping a large one takes tens of ms:
+  // not on the GUI thread). Joined before the next retirement and on destruction.
+  std::vector<std::thread> retiring;
+
+  void retire(std::shared_ptr<const PreparedAtlas> old) {
+    for (std::thread& t : retiring) t.join();
+    retiring.clear();
+    if (old) retiring.emplace_back([old = std::move(old)]() mutable { old.reset(); });
+  }
 
   void rebind() { pipeline->bind(atlas.get(), mask.get()); }
 
@@ -61,6 +73,7 @@ AtlasViewport::AtlasViewport() : impl_(std::make_unique<Impl>()) {
 
 AtlasViewport::~AtlasViewport() {
   if (!impl_) return;
+  impl_->retire(nullptr);
   impl_->overlay.reset();
   impl_->pipeline.reset();
   impl_->mask.reset();
@@ -80,15 +93,18 @@ void AtlasViewport::commitAtlas(std::shared_ptr<const PreparedAtlas> prepared) {
       impl_->mask.reset();  // documented: a plan that does not fit the new atlas is dropped
     }
   }
-  impl_->atlas = std::move(prepared);  // the old atlas's buffers are freed here (no frame is in flight)
-  impl_->rebind();
+  std::shared_ptr<const PreparedAtlas> old = std::move(impl_->atlas);
+  impl_->atlas = std::move(prepared);
+  impl_->rebind();                   // the descriptors no longer name the old buffers...
+  impl_->retire(std::move(old));     // ...and no frame is in flight: free them on a worker
 }
 
 void AtlasViewport::setAtlas(const AttentionAtlas& atlas) { commitAtlas(prepareAtlas(atlas)); }
 
 void AtlasViewport::clearAtlas() {
-  impl_->atlas.reset();
+  std::shared_ptr<const PreparedAtlas> old = std::move(impl_->atlas);
   impl_->rebind();
+  impl_->retire(std::move(old));
 }
 
 bool AtlasViewport::hasAtlas() const { return impl_->atlas != nullptr; }
@@ -103,6 +119,11 @@ void AtlasViewport::setMaskPlan(const MaskPlan* plan) {
     impl_->rebind();
     return;
   }
+  // Painting sends a plan per stroke: reuse the buffer when the shape is unchanged.
+  if (impl_->mask && impl_->mask->refill(*plan)) {
+    impl_->rebind();  // the heatmap shows the new bytes
+    return;
+  }
   auto mask = PreparedMask::build(*impl_->ctx, *plan);
   if (impl_->atlas) mask->checkFits(*impl_->atlas);
   impl_->mask = std::move(mask);
@@ -110,6 +131,8 @@ void AtlasViewport::setMaskPlan(const MaskPlan* plan) {
 }
 
 void AtlasViewport::setBrush(BrushTool brush) { impl_->overlay->setBrush(brush); }
+
+void AtlasViewport::setShadingPath(ShadingPath path) { impl_->shading = path; }
 
 OverlayOutput AtlasViewport::overlay() const { return impl_->overlay->output(); }
 
@@ -171,6 +194,14 @@ RenderedImage AtlasViewport::render(int width, int height, const ViewState& view
     p.showBoundaries = view.showFrameBoundaries ? 1 : 0;
     p.rowMaxOffset = static_cast<int32_t>(a.mapCount());
     p.viewportWidth = width;
+    const int64_t visibleBlocks = (view.mode == ViewMode::Zoom ? 1 : a.layers * a.heads) * a.blocks * a.blocks;
+    p.perBlock = m.shading == ShadingPath::PerBlock ||
+                 (m.shading == ShadingPath::Auto && 2 * visibleBlocks <= int64_t(width) * height);
+    // Cells smaller than the map: read the max-pooled level whose blocks are at most a pixel.
+    const float blocksPerPixel = float(a.blocks) / std::max(1.0f, std::min(g.mapW, g.mapH));
+    p.pyramidLevel = p.perBlock ? 0 : std::min(a.pyramidLevels(), std::max(0, int(std::floor(std::log2(blocksPerPixel)))));
+    p.pyramidOffset = p.pyramidLevel ? static_cast<int32_t>(a.pyramidOffset[p.pyramidLevel]) : 0;
+    p.pyramidSide = p.pyramidLevel ? static_cast<int32_t>(a.pyramidSide[p.pyramidLevel]) : 0;
     if (view.showFrameBoundaries) boundaryPixels = a.boundaries.boundaryPixels(g, width, height, a.blocks);
     layerEntry.resize(a.layers);
     for (int64_t l = 0; l < a.layers; ++l) layerEntry[l] = a.entry(step, static_cast<int>(l));

@@ -24,6 +24,10 @@ enum class Colormap { Viridis, Magma, Inferno, Cividis };
 enum class Scaling { Linear, Log, RowNormalised };
 enum class ViewMode { Grid, Zoom };            // every layer x head at once / one head
 enum class BrushTool { Brush, Rectangle, Erase, FillRow, FillColumn };
+// How block colours are computed: per pixel in the fragment shader, or once
+// per visible block in a compute pass (cheaper when blocks are fewer than
+// pixels; Auto picks by that rule). Both give the same picture.
+enum class ShadingPath { Auto, PerPixel, PerBlock };
 
 struct ViewState {
   ViewMode mode = ViewMode::Grid;
@@ -91,6 +95,7 @@ class AtlasViewport {
   bool hasAtlas() const;
   std::vector<int> capturedSteps() const;  // empty without an atlas
   void setBrush(BrushTool brush);          // e.g. from a keyboard shortcut in the UI
+  void setShadingPath(ShadingPath path);   // tests and benchmarks; Auto by default
 
   // Throws attnscope::Error for a size outside 1..16384, a step that was not
   // captured, or (zoom mode) a layer/head outside the atlas.

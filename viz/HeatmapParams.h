@@ -17,8 +17,10 @@ struct HeatmapParams {
   int32_t zoomMode, zoomLayer, zoomHead, highlightLayer, highlightHead;
   int32_t scaling, colormap, showMask, maskPresent, showBoundaries;
   int32_t rowMaxOffset, viewportWidth;
+  int32_t perBlock;  // 1: colours come from blockcolours.comp's buffer
+  int32_t pyramidLevel, pyramidOffset, pyramidSide;  // max-pooled level read (0: none)
 };
-static_assert(sizeof(HeatmapParams) == 32 * 4, "HeatmapParams must match shaders/heatmap.frag");
+static_assert(sizeof(HeatmapParams) == 36 * 4, "HeatmapParams must match shaders/heatmap.frag");
 
 namespace shading {
 inline constexpr std::array<float, 3> kBackground{0.09f, 0.09f, 0.11f};

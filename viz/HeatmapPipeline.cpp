@@ -1,7 +1,9 @@
 #include "viz/HeatmapPipeline.h"
 
+#include <algorithm>
 #include <cstring>
 
+#include <shaders/blockcolours.comp.spv.h>
 #include <shaders/heatmap.frag.spv.h>
 #include <shaders/heatmap.vert.spv.h>
 
@@ -10,7 +12,8 @@
 
 namespace attnscope::viz {
 namespace {
-constexpr uint32_t kBindings = 7;  // params (uniform), maps, stats, mask, boundaries, colormaps, layer entries
+// params (uniform), maps, stats, mask, boundary pixels, colormaps, layer entries, block colours, pyramid
+constexpr uint32_t kBindings = 9;
 
 VkShaderModule makeShader(VkDevice device, const uint32_t* words, size_t bytes) {
   VkShaderModuleCreateInfo ci{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
@@ -30,7 +33,7 @@ HeatmapPipeline::HeatmapPipeline(VulkanContext& ctx) : ctx_(ctx) {
   std::vector<VkDescriptorSetLayoutBinding> bindings(kBindings);
   for (uint32_t i = 0; i < kBindings; ++i)
     bindings[i] = {i, i == 0 ? VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
-                   VK_SHADER_STAGE_FRAGMENT_BIT, nullptr};
+                   VK_SHADER_STAGE_FRAGMENT_BIT | VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
   VkDescriptorSetLayoutCreateInfo lci{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
   lci.bindingCount = kBindings;
   lci.pBindings = bindings.data();
@@ -62,6 +65,7 @@ HeatmapPipeline::HeatmapPipeline(VulkanContext& ctx) : ctx_(ctx) {
   params_ = GpuBuffer(ctx_, sizeof(HeatmapParams), VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT);
   layerEntries_ = GpuBuffer(ctx_, 64 * sizeof(int32_t), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
   boundaryPixels_ = GpuBuffer(ctx_, 4096, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
+  blockColours_ = GpuBuffer(ctx_, 4096, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
   writeDescriptors();
 
   VkCommandBufferAllocateInfo cai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
@@ -81,7 +85,9 @@ HeatmapPipeline::~HeatmapPipeline() {
   if (fence_) vkDestroyFence(device, fence_, nullptr);
   if (cmd_) vkFreeCommandBuffers(device, ctx_.commandPool(), 1, &cmd_);
   if (descriptorPool_) vkDestroyDescriptorPool(device, descriptorPool_, nullptr);
-  if (pipeline_) vkDestroyPipeline(device, pipeline_, nullptr);
+  for (VkPipeline p : pipelines_)
+    if (p) vkDestroyPipeline(device, p, nullptr);
+  if (computePipeline_) vkDestroyPipeline(device, computePipeline_, nullptr);
   if (pipelineLayout_) vkDestroyPipelineLayout(device, pipelineLayout_, nullptr);
   if (setLayout_) vkDestroyDescriptorSetLayout(device, setLayout_, nullptr);
   if (heatmapPass_) vkDestroyRenderPass(device, heatmapPass_, nullptr);
@@ -168,10 +174,25 @@ void HeatmapPipeline::createPipeline() {
   gpci.pDynamicState = &dynamic;
   gpci.layout = pipelineLayout_;
   gpci.renderPass = heatmapPass_;
-  VkResult r = vkCreateGraphicsPipelines(device, VK_NULL_HANDLE, 1, &gpci, nullptr, &pipeline_);
+  // Two variants of the fragment shader: colours per pixel (0) or read from blockcolours.comp (1).
+  VkResult r = VK_SUCCESS;
+  for (int32_t perBlock : {0, 1}) {
+    VkSpecializationMapEntry entry{0, 0, sizeof(int32_t)};
+    VkSpecializationInfo spec{1, &entry, sizeof(int32_t), &perBlock};
+    stages[1].pSpecializationInfo = &spec;
+    if (r == VK_SUCCESS) r = vkCreateGraphicsPipelines(device, VK_NULL_HANDLE, 1, &gpci, nullptr, &pipelines_[perBlock]);
+  }
   vkDestroyShaderModule(device, vert, nullptr);
   vkDestroyShaderModule(device, frag, nullptr);
   checkVk(r, "vkCreateGraphicsPipelines (heatmap)");
+
+  VkShaderModule comp = makeShader(device, k_blockcolours_comp_spirv, sizeof(k_blockcolours_comp_spirv));
+  VkComputePipelineCreateInfo cpci{VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO};
+  cpci.stage = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, nullptr, 0, VK_SHADER_STAGE_COMPUTE_BIT, comp, "main", nullptr};
+  cpci.layout = pipelineLayout_;
+  r = vkCreateComputePipelines(device, VK_NULL_HANDLE, 1, &cpci, nullptr, &computePipeline_);
+  vkDestroyShaderModule(device, comp, nullptr);
+  checkVk(r, "vkCreateComputePipelines (block colours)");
 }
 
 void HeatmapPipeline::writeDescriptors() {
@@ -183,6 +204,8 @@ void HeatmapPipeline::writeDescriptors() {
       info(boundaryPixels_),
       info(lut_),
       info(layerEntries_),
+      info(blockColours_),
+      atlas_ ? info(atlas_->pyramid) : info(placeholder_),
   };
   VkWriteDescriptorSet writes[kBindings];
   for (uint32_t i = 0; i < kBindings; ++i) {
@@ -232,6 +255,14 @@ RenderedImage HeatmapPipeline::render(int width, int height, const HeatmapParams
       boundaryPixels_ = GpuBuffer(ctx_, boundaryPixels.size() * 2, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
       writeDescriptors();
     }
+    if (params.perBlock) {
+      const VkDeviceSize colourBytes =
+          sizeof(uint32_t) * VkDeviceSize(params.zoomMode ? 1 : params.rows * params.cols) * params.nq * params.nk;
+      if (blockColours_.size() < colourBytes) {
+        blockColours_ = GpuBuffer(ctx_, colourBytes, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
+        writeDescriptors();
+      }
+    }
     std::memcpy(params_.mapped(), &params, sizeof(HeatmapParams));
     std::memcpy(layerEntries_.mapped(), layerEntry.data(), entryBytes);
     std::memcpy(boundaryPixels_.mapped(), boundaryPixels.data(), boundaryPixels.size());
@@ -246,7 +277,7 @@ RenderedImage HeatmapPipeline::render(int width, int height, const HeatmapParams
   VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
   vkBeginCommandBuffer(cmd_, &bi);
-  if (drawHeatmap) recordHeatmap(width, height);
+  if (drawHeatmap) recordHeatmap(width, height, params);
   const OffscreenTarget& result = overlay ? *overlayTarget_ : *heatmapTarget_;
   if (overlay) recordOverlay(width, height, overlay);
 
@@ -283,7 +314,22 @@ RenderedImage HeatmapPipeline::render(int width, int height, const HeatmapParams
   return image;
 }
 
-void HeatmapPipeline::recordHeatmap(int width, int height) {
+void HeatmapPipeline::recordHeatmap(int width, int height, const HeatmapParams& params) {
+  if (params.perBlock) {
+    // One invocation per visible block writes its colour; the fragment shader then only reads them.
+    const uint64_t blocks = uint64_t(params.zoomMode ? 1 : params.rows * params.cols) * params.nq * params.nk;
+    const uint64_t groups = (blocks + 63) / 64;
+    const uint32_t groupsX = uint32_t(std::min<uint64_t>(groups, 65535));
+    const uint32_t groupsY = uint32_t((groups + groupsX - 1) / groupsX);
+    vkCmdBindPipeline(cmd_, VK_PIPELINE_BIND_POINT_COMPUTE, computePipeline_);
+    vkCmdBindDescriptorSets(cmd_, VK_PIPELINE_BIND_POINT_COMPUTE, pipelineLayout_, 0, 1, &set_, 0, nullptr);
+    vkCmdDispatch(cmd_, groupsX, groupsY, 1);
+    VkMemoryBarrier written{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+    written.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
+    written.dstAccessMask = VK_ACCESS_SHADER_READ_BIT;
+    vkCmdPipelineBarrier(cmd_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, 0, 1,
+                         &written, 0, nullptr, 0, nullptr);
+  }
   VkRenderPassBeginInfo rbi{VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO};
   rbi.renderPass = heatmapPass_;
   rbi.framebuffer = heatmapTarget_->framebuffer();
@@ -293,7 +339,7 @@ void HeatmapPipeline::recordHeatmap(int width, int height) {
   VkRect2D scissor{{0, 0}, {uint32_t(width), uint32_t(height)}};
   vkCmdSetViewport(cmd_, 0, 1, &vp);
   vkCmdSetScissor(cmd_, 0, 1, &scissor);
-  vkCmdBindPipeline(cmd_, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline_);
+  vkCmdBindPipeline(cmd_, VK_PIPELINE_BIND_POINT_GRAPHICS, pipelines_[params.perBlock ? 1 : 0]);
   vkCmdBindDescriptorSets(cmd_, VK_PIPELINE_BIND_POINT_GRAPHICS, pipelineLayout_, 0, 1, &set_, 0, nullptr);
   vkCmdDraw(cmd_, 3, 1, 0, 0);
   vkCmdEndRenderPass(cmd_);

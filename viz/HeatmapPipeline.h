@@ -1,6 +1,7 @@
 #pragma once
 // HeatmapPipeline: the full-viewport heatmap pipeline (shaders/heatmap.vert
-// + heatmap.frag), the storage buffers it reads, and one frame's recording.
+// + heatmap.frag, and blockcolours.comp when blocks are fewer than pixels:
+// params.perBlock), the storage buffers they read, and one frame's recording.
 // The heatmap is drawn into its own image only when what it shows changed
 // (parameters, bound data, size); every frame copies that image under the
 // overlay pass, where the caller's ImGui draws go, and reads the result
@@ -47,7 +48,7 @@ class HeatmapPipeline {
 
  private:
   VkRenderPass createRenderPass(bool overlay);
-  void recordHeatmap(int width, int height);
+  void recordHeatmap(int width, int height, const HeatmapParams& params);
   void recordOverlay(int width, int height, const std::function<void(VkCommandBuffer)>& overlay);
   void submitAndWait();
   void createPipeline();
@@ -58,13 +59,14 @@ class HeatmapPipeline {
   VkRenderPass heatmapPass_ = VK_NULL_HANDLE, overlayPass_ = VK_NULL_HANDLE;
   VkDescriptorSetLayout setLayout_ = VK_NULL_HANDLE;
   VkPipelineLayout pipelineLayout_ = VK_NULL_HANDLE;
-  VkPipeline pipeline_ = VK_NULL_HANDLE;
+  VkPipeline pipelines_[2] = {VK_NULL_HANDLE, VK_NULL_HANDLE};  // per-pixel, per-block colours
+  VkPipeline computePipeline_ = VK_NULL_HANDLE;
   VkDescriptorPool descriptorPool_ = VK_NULL_HANDLE;
   VkDescriptorSet set_ = VK_NULL_HANDLE;
   VkCommandBuffer cmd_ = VK_NULL_HANDLE;
   VkFence fence_ = VK_NULL_HANDLE;
 
-  GpuBuffer params_, layerEntries_, boundaryPixels_, lut_, placeholder_;  // placeholder stands in for an absent atlas or mask
+  GpuBuffer params_, layerEntries_, boundaryPixels_, blockColours_, lut_, placeholder_;  // placeholder stands in for an absent atlas or mask
   const PreparedAtlas* atlas_ = nullptr;
   const PreparedMask* mask_ = nullptr;
   std::unique_ptr<OffscreenTarget> heatmapTarget_, overlayTarget_;

@@ -137,6 +137,8 @@ void ImGuiOverlay::drawLabels(const OverlayContent& c) {
   const float lineH = ImGui::GetTextLineHeight();
   char buf[64];
   if (g.mode == ViewMode::Grid) {
+    std::snprintf(buf, sizeof buf, "s%d", c.step);  // the step, in the corner between the label rows
+    draw->AddText(ImVec2(4, 2), text, buf);
     int every = std::max(1, int(std::ceil(lineH / std::max(g.pitchY, 1.0f))));
     for (int r = 0; r < g.rows; r += every) {
       std::snprintf(buf, sizeof buf, "L%d", r);

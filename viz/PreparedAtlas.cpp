@@ -71,6 +71,41 @@ std::shared_ptr<PreparedAtlas> PreparedAtlas::build(const VulkanContext& ctx, co
   std::memcpy(p->stats.as<float>(), p->mapMax.data(), sizeof(float) * p->mapMax.size());
   std::memcpy(p->stats.as<float>() + p->mapMax.size(), p->rowMax.data(), sizeof(float) * p->rowMax.size());
 
+  // Max-pooled levels, each from the one below, down to a single block.
+  p->pyramidOffset = {0};
+  p->pyramidSide = {n};
+  int64_t total = 0;
+  for (int64_t side = (n + 1) / 2; n > 1; side = (side + 1) / 2) {
+    p->pyramidOffset.push_back(total);
+    p->pyramidSide.push_back(side);
+    total += maps * side * side;
+    if (side == 1) break;
+  }
+  p->pyramid = GpuBuffer(ctx, sizeof(float) * total, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
+  // Built per map in host memory (mapped GPU memory can be slow to read back), then copied.
+  std::vector<float> current, next;
+  for (int64_t m = 0; m < maps; ++m) {
+    const float* src = atlas.entries[m / p->heads].pooled.data() + (m % p->heads) * mapSize;
+    current.assign(src, src + mapSize);
+    for (int level = 1; level <= p->pyramidLevels(); ++level) {
+      const int64_t side = p->pyramidSide[level], below = p->pyramidSide[level - 1];
+      next.assign(side * side, 0.0f);
+      for (int64_t q = 0; q < side; ++q)
+        for (int64_t k = 0; k < side; ++k) {
+          float top = current[(2 * q) * below + 2 * k];
+          if (2 * k + 1 < below) top = std::max(top, current[(2 * q) * below + 2 * k + 1]);
+          if (2 * q + 1 < below) {
+            top = std::max(top, current[(2 * q + 1) * below + 2 * k]);
+            if (2 * k + 1 < below) top = std::max(top, current[(2 * q + 1) * below + 2 * k + 1]);
+          }
+          next[q * side + k] = top;
+        }
+      std::memcpy(p->pyramid.as<float>() + p->pyramidOffset[level] + m * side * side, next.data(),
+                  sizeof(float) * next.size());
+      current.swap(next);
+    }
+  }
+
   p->boundaries = FrameBoundaries::compute(p->grid, p->layout);
   return p;
 }

@@ -28,7 +28,10 @@ struct PreparedAtlas {
   std::vector<float> mapMax;                  // [entry * heads + head]
   std::vector<float> rowMax;                  // [(entry * heads + head) * blocks + q]
   FrameBoundaries boundaries;
-  GpuBuffer maps, stats;
+  // Max-pooled levels: level l (1..) has side ceil(blocks / 2^l); every map's
+  // level l lies at pyramidOffset[l] + map * side^2 (floats) in `pyramid`.
+  std::vector<int64_t> pyramidOffset, pyramidSide;  // index 0 unused (level 0 is `maps`)
+  GpuBuffer maps, stats, pyramid;
 
   // Throws attnscope::Error naming the fault: no entries, no heads/layers/blocks,
   // a layout that does not fit the grid, an entry of the wrong size or out of range.
@@ -41,6 +44,13 @@ struct PreparedAtlas {
     return maps.as<const float>()[((entry * heads + head) * blocks + q) * blocks + k];
   }
   int64_t mapCount() const { return static_cast<int64_t>(mapMax.size()); }
+  int pyramidLevels() const { return static_cast<int>(pyramidSide.size()) - 1; }  // 0: none
+  float pooledValue(int level, int entry, int64_t head, int64_t q, int64_t k) const {
+    if (level == 0) return value(entry, head, q, k);
+    const int64_t side = pyramidSide[level];
+    return pyramid.as<const float>()[pyramidOffset[level] + (entry * heads + head) * side * side +
+                                     (q >> level) * side + (k >> level)];
+  }
 };
 
 }  // namespace attnscope::viz

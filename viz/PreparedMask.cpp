@@ -39,6 +39,20 @@ std::shared_ptr<PreparedMask> PreparedMask::build(const VulkanContext& ctx, cons
   return m;
 }
 
+bool PreparedMask::refill(const MaskPlan& plan) {
+  if (plan.layers != layers || plan.heads != heads || plan.layout != layout ||
+      (plan.grid.videoTokens() > 0 ? plan.layout.numBlocks(plan.grid) : 0) != blocks ||
+      static_cast<int64_t>(plan.masks.size()) != layers * heads)
+    return false;
+  const int64_t mapSize = blocks * blocks;
+  for (const BlockMask& mask : plan.masks)
+    if (mask.nq() != blocks || mask.nk() != blocks) return false;
+  for (int64_t i = 0; i < layers * heads; ++i)
+    std::memcpy(keep.data() + i * mapSize, plan.masks[i].bytes().data(), mapSize);
+  std::memcpy(gpu.mapped(), keep.data(), keep.size());
+  return true;
+}
+
 std::string PreparedMask::shape() const { return shapeText(layers, heads, blocks, layout); }
 
 void PreparedMask::checkFits(const PreparedAtlas& atlas) const {

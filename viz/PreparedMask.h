@@ -21,6 +21,10 @@ struct PreparedMask {
 
   // Throws attnscope::Error when a mask's size disagrees with the plan's own layout.
   static std::shared_ptr<PreparedMask> build(const VulkanContext& ctx, const MaskPlan& plan);
+  // Copies the plan's masks into this buffer when it has exactly this shape
+  // (layers, heads, layout, every mask's size); false, untouched, otherwise.
+  // Only between frames (frames are synchronous).
+  bool refill(const MaskPlan& plan);
   // Throws attnscope::Error naming both shapes when the plan does not fit the atlas.
   void checkFits(const PreparedAtlas& atlas) const;
   bool kept(int64_t layer, int64_t head, int64_t q, int64_t k) const {

@@ -8,7 +8,7 @@
 #include "app/cli/CliSupport.h"
 #include "app/cli/Commands.h"
 #include "engine/core/Error.h"
-#include "engine/pipeline/StepList.h"
+#include "app/cli/StepList.h"
 #include "engine/io/Video.h"
 #include "engine/pipeline/Pipeline.h"
 #include "engine/pipeline/RunHistory.h"

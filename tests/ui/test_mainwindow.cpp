@@ -159,6 +159,26 @@ class TestMainWindow : public QObject {
     QCOMPARE(bench()->plan()->mask(2, 1).kept(), m.nq() * m.nk() - 20);
     undo->trigger();
     QVERIFY(bench()->plan()->masks == before.masks);
+
+    // A brush stroke across three blocks of a row is one undo step.
+    window_->maskPanel()->setTool(viz::BrushTool::Brush);
+    vp->setTool(viz::BrushTool::Brush);
+    auto a = pointFor(vp, 2, 1, 7, 3), b = pointFor(vp, 2, 1, 7, 4), c = pointFor(vp, 2, 1, 7, 5);
+    QVERIFY(a && b && c);
+    const int steps = bench()->undoStack()->index();
+    QTest::mousePress(vp, Qt::LeftButton, {}, *a);
+    QTest::mouseMove(vp, *b);
+    QTest::mouseMove(vp, *c);
+    QTest::mouseRelease(vp, Qt::LeftButton, {}, *c);
+    QCOMPARE(bench()->plan()->mask(2, 1).kept(), m.nq() * m.nk() - 3);
+    QVERIFY(!bench()->plan()->mask(2, 1).get(7, 4));
+    QCOMPARE(bench()->undoStack()->index(), steps + 1);
+    undo->trigger();
+    QVERIFY(bench()->plan()->masks == before.masks);
+    vp->setTool(viz::BrushTool::Rectangle);
+    window_->maskPanel()->setTool(viz::BrushTool::Rectangle);
+    qInfo("viewport: %s, last frame %.1f ms at %dx%d, atlas commit on the GUI thread %.2f ms",
+          qPrintable(vp->deviceName()), vp->lastRenderMs(), vp->width(), vp->height(), vp->lastCommitMs());
   }
 
   void deriveWithStrategy() {

@@ -48,16 +48,22 @@ class TestViewportColours : public QObject {
   void renderedBlocksMatchCpuColormap_data() {
     QTest::addColumn<int>("scaling");
     QTest::addColumn<int>("colormap");
-    for (Scaling s : {Scaling::Linear, Scaling::Log, Scaling::RowNormalised})
-      for (Colormap c : {Colormap::Viridis, Colormap::Magma, Colormap::Inferno, Colormap::Cividis})
-        QTest::addRow("scaling %d colormap %d", int(s), int(c)) << int(s) << int(c);
+    QTest::addColumn<int>("path");
+    for (ShadingPath path : {ShadingPath::PerPixel, ShadingPath::PerBlock})
+      for (Scaling s : {Scaling::Linear, Scaling::Log, Scaling::RowNormalised})
+        for (Colormap c : {Colormap::Viridis, Colormap::Magma, Colormap::Inferno, Colormap::Cividis})
+          QTest::addRow("%s scaling %d colormap %d", path == ShadingPath::PerPixel ? "per-pixel" : "per-block",
+                        int(s), int(c))
+              << int(s) << int(c) << int(path);
   }
 
   void renderedBlocksMatchCpuColormap() {
     QFETCH(int, scaling);
     QFETCH(int, colormap);
+    QFETCH(int, path);
     const AttentionAtlas atlas = smallAtlas(3, 4);
     viewport_->setAtlas(atlas);
+    viewport_->setShadingPath(ShadingPath(path));
     ViewState view;
     view.mode = ViewMode::Zoom;
     view.layer = 2;

@@ -233,6 +233,48 @@ class TestViewportLayout : public QObject {
     QCOMPARE(far.panY, 1.0f);
   }
 
+  void smallCellsShowMaxPooledPeaks() {
+    // 64x64-block maps drawn in cells of ~16 pixels: every pixel covers about
+    // 4x4 blocks. One spike block per map must still show, in the pixels whose
+    // 4x4 block square (max-pooled level 2) contains it, and nowhere else.
+    AttentionAtlas atlas = syntheticAtlas(2, 2, TokenGrid{4, 32, 32, 0}, BlockLayout::linear(64));
+    const int64_t n = atlas.numBlocks();
+    QCOMPARE(n, int64_t(64));
+    for (auto& e : atlas.entries) {
+      std::fill(e.pooled.begin(), e.pooled.end(), 1e-3f);
+      for (int h = 0; h < 2; ++h) e.pooled[(h * n + 37) * n + 22] = 1.0f;  // spike at q 37, k 22
+    }
+    viewport_->setAtlas(atlas);
+    ViewState view;
+    view.showOverlay = false;
+    view.showFrameBoundaries = false;
+    const int width = 70, height = 56;
+    RenderedImage img = viewport_->render(width, height, view);
+    ViewGeometry g = computeGeometry(width, height, view, 2, 2, n, n);
+    QVERIFY(g.mapW == g.mapH && g.mapW > 8 && g.mapW <= 16);  // 4 to 8 blocks per pixel: level 2
+    const Rgb peak = toRgb(colormapRgb(Colormap::Viridis, 1.0f)), low = toRgb(colormapRgb(Colormap::Viridis, 1e-3f));
+    for (int row = 0; row < 2; ++row)
+      for (int col = 0; col < 2; ++col) {
+        PixelRect r = cellMapRect(g, row, col);
+        int peaks = 0;
+        for (int y = int(r.y0); y < int(r.y1); ++y)
+          for (int x = int(r.x0); x < int(r.x1); ++x) {
+            int64_t k = std::min<int64_t>(int64_t((x + 0.5f - r.x0) / g.mapW * n), n - 1);
+            int64_t q = std::min<int64_t>(int64_t((y + 0.5f - r.y0) / g.mapH * n), n - 1);
+            bool inSquare = (q >> 2) == (37 >> 2) && (k >> 2) == (22 >> 2);
+            QCOMPARE(pixel(img, x, y), inSquare ? peak : low);
+            peaks += inSquare;
+          }
+        QVERIFY(peaks >= 1);
+      }
+    // Zoomed in, the same map shows the spike as the single block it is.
+    view.mode = ViewMode::Zoom;
+    RenderedImage zoom = viewport_->render(400, 400, view);
+    ViewGeometry z = computeGeometry(400, 400, view, 2, 2, n, n);
+    QCOMPARE(pixel(zoom, int(z.originX + 22.5f * z.mapW / n), int(z.originY + 37.5f * z.mapH / n)), peak);
+    QCOMPARE(pixel(zoom, int(z.originX + 21.5f * z.mapW / n), int(z.originY + 37.5f * z.mapH / n)), low);
+  }
+
   void atlasPreparedOnAWorkerWhileRendering() {
     // The GUI's path: prepare on a worker while this thread keeps rendering, then commit.
     viewport_->setAtlas(smallAtlas(2, 2));

@@ -43,7 +43,15 @@ class TestViewportOverlays : public QObject {
   void initTestCase() { viewport_ = std::make_unique<AtlasViewport>(); }
   void cleanupTestCase() { viewport_.reset(); }
 
+  void maskOverlayDimsAndHatchesDroppedBlocks_data() {
+    QTest::addColumn<int>("path");
+    QTest::addRow("per-pixel") << int(ShadingPath::PerPixel);
+    QTest::addRow("per-block") << int(ShadingPath::PerBlock);
+  }
+
   void maskOverlayDimsAndHatchesDroppedBlocks() {
+    QFETCH(int, path);
+    viewport_->setShadingPath(ShadingPath(path));
     const AttentionAtlas atlas = smallAtlas(2, 2);
     const MaskPlan plan = stripedPlan(atlas);
     viewport_->setAtlas(atlas);
@@ -95,6 +103,65 @@ class TestViewportOverlays : public QObject {
     viewport_->setMaskPlan(nullptr);
     view.showMask = true;
     QCOMPARE(viewport_->render(width, height, view).rgba, plain.rgba);
+    viewport_->setShadingPath(ShadingPath::Auto);
+  }
+
+  void shadingPathsDrawTheSamePicture() {
+    // Grid and zoom, with mask, boundaries and highlight: per-pixel and per-block shading agree.
+    const AttentionAtlas atlas = smallAtlas(3, 4);
+    const MaskPlan plan = stripedPlan(atlas);
+    viewport_->setAtlas(atlas);
+    viewport_->setMaskPlan(&plan);
+    for (ViewMode mode : {ViewMode::Grid, ViewMode::Zoom}) {
+      ViewState view;
+      view.mode = mode;
+      view.layer = 2;
+      view.head = 3;
+      view.zoom = mode == ViewMode::Zoom ? 1.7f : 1.0f;
+      view.scaling = Scaling::Log;
+      view.showOverlay = false;
+      viewport_->setShadingPath(ShadingPath::PerPixel);
+      RenderedImage perPixel = viewport_->render(420, 330, view);
+      viewport_->setShadingPath(ShadingPath::PerBlock);
+      RenderedImage perBlock = viewport_->render(420, 330, view);
+      int worst = 0;
+      for (int y = 0; y < 330; ++y)
+        for (int x = 0; x < 420; ++x) worst = std::max(worst, colourDistance(pixel(perPixel, x, y), pixel(perBlock, x, y)));
+      QVERIFY2(worst <= 1, qPrintable(QString("mode %1: largest difference %2").arg(int(mode)).arg(worst)));
+    }
+    viewport_->setShadingPath(ShadingPath::Auto);
+    viewport_->setMaskPlan(nullptr);
+  }
+
+  void paintingUpdatesTheOverlayEveryTime() {
+    // The UI sends the plan again after every stroke: each version must show.
+    const AttentionAtlas atlas = smallAtlas(1, 1);
+    viewport_->setAtlas(atlas);
+    MaskPlan plan = MaskPlan::full(atlas.modelId, atlas.grid, atlas.layout, 1, 1);
+    ViewState view = zoomView();
+    const int width = 200, height = 200;
+    ViewGeometry g = computeGeometry(width, height, view, 1, 1, 16, 16);
+    auto blockPixel = [&](const RenderedImage& img, int q, int k) {
+      // A pixel inside the block that hatching does not touch.
+      int x = int(g.originX + (k + 0.5f) * g.mapW / 16), y = int(g.originY + (q + 0.5f) * g.mapH / 16);
+      while (shading::hatchAt(x, y)) ++x;
+      return pixel(img, x, y);
+    };
+    viewport_->setMaskPlan(&plan);
+    RenderedImage allKept = viewport_->render(width, height, view);
+    for (int stroke = 0; stroke < 3; ++stroke) {
+      plan.mask(0, 0).set(stroke, stroke + 2, false);  // drop one more block
+      viewport_->setMaskPlan(&plan);
+      RenderedImage img = viewport_->render(width, height, view);
+      for (int s = 0; s <= stroke; ++s) {
+        Rgb kept = blockPixel(allKept, s, s + 2), now = blockPixel(img, s, s + 2);
+        Rgb dimmed{int(std::lround(kept[0] * shading::kDroppedDim)), int(std::lround(kept[1] * shading::kDroppedDim)),
+                   int(std::lround(kept[2] * shading::kDroppedDim))};
+        QVERIFY2(colourDistance(now, dimmed) <= 2, qPrintable(QString("stroke %1 block %2").arg(stroke).arg(s)));
+      }
+      QCOMPARE(blockPixel(img, 9, 9), blockPixel(allKept, 9, 9));
+    }
+    viewport_->setMaskPlan(nullptr);
   }
 
   void frameBoundariesFromLayout() {

@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
       {"30x12, 256x256 blocks", 30, 12, TokenGrid{16, 32, 32, 16}, 15},
   };
   std::vector<Row> rows;
-  double defaultFps = 0, worstCommitMs = 0;
+  double defaultFps = 0, defaultCpuMs = 0, worstCommitMs = 0;
   for (const Case& c : cases) {
     AttentionAtlas atlas = makeAtlas(c.layers, c.heads, c.grid, BlockLayout::linear(64));
 
@@ -159,7 +159,10 @@ int main(int argc, char** argv) {
     double hoverMs = frameTimes(c.frames, false, true);        // only the overlay changes
     if (!allRedrawn) std::printf("warning: not every redraw frame re-shaded the heatmap\n");
     double frameMs = redrawMs;
-    if (&c == &cases[0]) defaultFps = 1000.0 / frameMs;
+    if (&c == &cases[0]) {
+      defaultFps = 1000.0 / frameMs;
+      defaultCpuMs = redrawCpuMs;
+    }
     std::string name = c.name;
     const bool isDefault = &c == &cases[0];
     rows.push_back({name + ": full redraw + overlay (median)", frameMs, "ms", isDefault ? "<= 33.3 ms" : "report"});
@@ -172,9 +175,11 @@ int main(int argc, char** argv) {
     rows.push_back({name + ": setAtlas, both halves", median(whole), "ms", "report"});
   }
 
-  std::printf("\n%-58s %12s  %s\n", "measure", "value", "bar");
-  for (const Row& r : rows) std::printf("%-58s %9.2f %-3s %s\n", r.what.c_str(), r.value, r.unit.c_str(), r.bar.c_str());
-  std::printf("headline: default-model grid %.0f fps (bar 30), a new atlas blocks the GUI thread %.2f ms at most (bar 50)\n",
-              defaultFps, worstCommitMs);
+  std::printf("\n%-72s %10s  %s\n", "measure", "value", "bar");
+  for (const Row& r : rows) std::printf("%-72s %7.2f %-3s %s\n", r.what.c_str(), r.value, r.unit.c_str(), r.bar.c_str());
+  // Wall time depends on what else the cores run; CPU time is the frame's own work.
+  std::printf("headline: default-model grid redraw %.0f fps wall at load %.1f, %.1f ms CPU per frame (%.0f fps on one "
+              "free core; bar 30 fps); a new atlas blocks the GUI thread %.2f ms at most (bar 50)\n",
+              defaultFps, load[0], defaultCpuMs, 1000.0 / defaultCpuMs, worstCommitMs);
   return 0;
 }
