@@ -1,6 +1,7 @@
 // MainWindow: the issue-6 docks — Analytics (sinks, head types, stability,
 // mask recall of the Workbench's atlas and plan) and Sweep (quality vs
-// density; a point's video opens in the compare players). Tabbed with the
+// density; a point's video opens in the compare players, its plan and the
+// sweep's atlas in the workbench). Tabbed with the
 // Metrics dock; their layout is saved with the others (object names); the
 // View menu lists them (Ctrl+Shift+A, Ctrl+Shift+W).
 #include <QAction>
@@ -19,7 +20,7 @@ namespace attnscope::ui {
 
 void MainWindow::addAnalyticsDocks(QDockWidget* beside) {
   auto* analytics = new AnalyticsPanel(bench_);
-  auto* sweep = new SweepPanel(bench_, jobs_, runPanel_);
+  auto* sweep = new SweepPanel(bench_, jobs_, runPanel_, runsPanel_);
   const std::pair<QString, QString> docks[] = {
       {tr("Analytics"), tr("Sinks, head types, step stability and mask recall of the atlas (Ctrl+Shift+A)")},
       {tr("Sweep"), tr("Quality vs density sweeps; click a point to compare its video (Ctrl+Shift+W)")}};
@@ -44,6 +45,8 @@ void MainWindow::addAnalyticsDocks(QDockWidget* beside) {
             videoPlayer_->setHeat(heat, grid, caption);
           });
   connect(sweep, &SweepPanel::errorOccurred, this, &MainWindow::showError);
+  connect(sweep, &SweepPanel::planRequested, this, [this](const QString& path) { openPlan(path); });
+  connect(sweep, &SweepPanel::atlasRequested, this, [this](const QString& path) { openAtlas(path); });
   connect(sweep, &SweepPanel::pointOpened, this,
           [this](std::shared_ptr<const VideoFrames> dense, std::shared_ptr<const VideoFrames> sparse,
                  VideoQuality quality, const QString& caption) {

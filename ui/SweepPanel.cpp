@@ -28,6 +28,7 @@
 #include "ui/JobController.h"
 #include "ui/NumberItem.h"
 #include "ui/RunPanel.h"
+#include "ui/RunsPanel.h"
 #include "ui/SweepFile.h"
 #include "ui/Workbench.h"
 #include "ui/charts/SweepChart.h"
@@ -39,8 +40,8 @@ enum Column { Strategy, Target, Density, Kept, Psnr, Ssim, AttentionRatio, Front
 const char* kJobLabel = "Sweep";
 }  // namespace
 
-SweepPanel::SweepPanel(Workbench* bench, JobController* jobs, RunPanel* run, QWidget* parent)
-    : QWidget(parent), bench_(bench), jobs_(jobs), runPanel_(run) {
+SweepPanel::SweepPanel(Workbench* bench, JobController* jobs, RunPanel* run, RunsPanel* runs, QWidget* parent)
+    : QWidget(parent), bench_(bench), jobs_(jobs), runPanel_(run), runsPanel_(runs) {
   loader_ = new JobController(this);
   auto* split = new QSplitter(Qt::Horizontal, this);
   auto* outer = new QVBoxLayout(this);
@@ -137,8 +138,24 @@ SweepPanel::SweepPanel(Workbench* bench, JobController* jobs, RunPanel* run, QWi
   table_->setSelectionMode(QAbstractItemView::SingleSelection);
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   table_->horizontalHeader()->setStretchLastSection(true);
+  auto* tableHost = new QWidget(results);
+  auto* tableColumn = new QVBoxLayout(tableHost);
+  tableColumn->setContentsMargins(0, 0, 0, 0);
+  tableColumn->addWidget(table_, 1);
+  auto* tableBar = new QHBoxLayout;
+  openPlan_ = new QPushButton(tr("Open Point's Plan"), tableHost);
+  openPlan_->setToolTip(tr("Load the chosen point's mask plan into the workbench (Masks dock, viewport overlay, "
+                           "re-render)"));
+  openAtlas_ = new QPushButton(tr("Open Sweep's Atlas"), tableHost);
+  openAtlas_->setToolTip(tr("Load the attention the sweep captured into the workbench (viewport, Analytics)"));
+  openPlan_->setEnabled(false);
+  openAtlas_->setEnabled(false);
+  tableBar->addWidget(openPlan_);
+  tableBar->addWidget(openAtlas_);
+  tableBar->addStretch(1);
+  tableColumn->addLayout(tableBar);
   results->addWidget(chartHost);
-  results->addWidget(table_);
+  results->addWidget(tableHost);
   split->addWidget(controls);
   split->addWidget(results);
   split->setStretchFactor(1, 1);
@@ -156,6 +173,12 @@ SweepPanel::SweepPanel(Workbench* bench, JobController* jobs, RunPanel* run, QWi
                                                       tr("Sweeps (sweep.json *.json);;All files (*)"));
     if (!path.isEmpty()) openSweep(path);
   });
+  connect(openPlan_, &QPushButton::clicked, this, [this] {
+    if (result_ && chosen_ >= 0) emit planRequested(QString::fromStdString(result_->points[size_t(chosen_)].plan));
+  });
+  connect(openAtlas_, &QPushButton::clicked, this, [this] {
+    if (result_) emit atlasRequested(QString::fromStdString(result_->atlas));
+  });
   connect(metric_, &QComboBox::currentIndexChanged, this, &SweepPanel::redrawChart);
   connect(axis_, &QComboBox::currentIndexChanged, this, &SweepPanel::redrawChart);
   connect(table_, &QTableWidget::cellClicked, this,
@@ -169,11 +192,13 @@ SweepPanel::SweepPanel(Workbench* bench, JobController* jobs, RunPanel* run, QWi
     if (!running_ || label != tr(kJobLabel)) return;
     setRunning(false);
     stage_->setText(tr("Done in %1 s").arg(seconds, 0, 'f', 1));
+    runsPanel_->refresh();
   });
   connect(jobs_, &JobController::failed, this, [this](const QString& label, const QString& error) {
     if (!running_ || label != tr(kJobLabel)) return;
     setRunning(false);
     stage_->setText(tr("Stopped"));
+    runsPanel_->refresh();  // the generations it finished are recorded
     message_->setText(tr("The sweep stopped: %1").arg(error));  // the window's banner shows it too
   });
   connect(loader_, &JobController::failed, this, [this](const QString&, const QString& error) { fail(error); });
@@ -223,6 +248,7 @@ SweepRequest SweepPanel::buildRequest() {
     folder_->setText(folder);
   }
   r.outDir = folder.toStdString();
+  if (!runsPanel_->database().isEmpty()) r.historyPath = runsPanel_->database().toStdString();  // the Runs dock lists them
   validateSweep(r);
   return r;
 }
@@ -278,6 +304,9 @@ bool SweepPanel::openSweep(const QString& path) {
 
 void SweepPanel::showResult(SweepResult result) {
   result_ = std::move(result);
+  chosen_ = -1;
+  openPlan_->setEnabled(false);
+  openAtlas_->setEnabled(!result_->atlas.empty());
   table_->setSortingEnabled(false);
   table_->setRowCount(int(result_->points.size()));
   for (int i = 0; i < int(result_->points.size()); ++i) {
@@ -344,6 +373,8 @@ bool SweepPanel::openPoint(int index) {
   if (!result_ || index < 0 || index >= int(result_->points.size())) return false;
   const SweepPoint point = result_->points[size_t(index)];
   const std::string densePath = result_->denseVideo;
+  chosen_ = index;
+  openPlan_->setEnabled(!point.plan.empty());
   std::shared_ptr<const VideoFrames> cached = densePath == denseCachePath_ ? denseCache_ : nullptr;
   for (int r = 0; r < table_->rowCount(); ++r)
     if (table_->item(r, Strategy)->data(Qt::UserRole).toInt() == index) {

@@ -8,8 +8,10 @@
 // chart the CLI's PNG has, Pareto front marked) and a sortable table of
 // points. Clicking a point (in the chart or the table) loads its video and
 // the dense one on this panel's loader thread and hands them to the compare
-// players (pointOpened). Bad settings and failed sweeps are messages here
-// and in errorOccurred; the panel stays usable.
+// players (pointOpened); the chosen point's plan and the sweep's atlas open
+// in the workbench (planRequested, atlasRequested). Its generations are
+// recorded in the Runs dock's history. Bad settings and failed sweeps are
+// messages here and in errorOccurred; the panel stays usable.
 #include <QWidget>
 
 #include <map>
@@ -34,12 +36,13 @@ namespace attnscope::ui {
 
 class JobController;
 class RunPanel;
+class RunsPanel;
 class Workbench;
 
 class SweepPanel : public QWidget {
   Q_OBJECT
  public:
-  SweepPanel(Workbench* bench, JobController* jobs, RunPanel* run, QWidget* parent = nullptr);
+  SweepPanel(Workbench* bench, JobController* jobs, RunPanel* run, RunsPanel* runs, QWidget* parent = nullptr);
 
   // What Run does: false (and a message) when the settings are wrong or a job runs.
   bool startSweep();
@@ -66,12 +69,17 @@ class SweepPanel : public QWidget {
   QComboBox* axisBox() const { return axis_; }
   QChartView* chartView() const { return chart_; }
   QTableWidget* pointsTable() const { return table_; }
+  QPushButton* openPlanButton() const { return openPlan_; }
+  QPushButton* openAtlasButton() const { return openAtlas_; }
+  int chosenPoint() const { return chosen_; }  // -1: none
 
  signals:
   void pointOpened(std::shared_ptr<const attnscope::VideoFrames> dense,
                    std::shared_ptr<const attnscope::VideoFrames> sparse, attnscope::VideoQuality quality,
                    const QString& caption);
   void errorOccurred(const QString& message);
+  void planRequested(const QString& path);
+  void atlasRequested(const QString& path);
 
  private:
   void showResult(SweepResult result);
@@ -84,6 +92,8 @@ class SweepPanel : public QWidget {
   JobController* jobs_;
   JobController* loader_;
   RunPanel* runPanel_;
+  RunsPanel* runsPanel_;
+  int chosen_ = -1;
   bool running_ = false;
   std::optional<SweepResult> result_;
   std::string denseCachePath_;
@@ -91,7 +101,7 @@ class SweepPanel : public QWidget {
 
   QListWidget* strategies_;
   QLineEdit *densities_, *folder_;
-  QPushButton *run_, *cancel_, *open_, *browse_;
+  QPushButton *run_, *cancel_, *open_, *browse_, *openPlan_, *openAtlas_;
   QProgressBar* progress_;
   QLabel *stage_, *message_;
   QComboBox *metric_, *axis_;

@@ -41,6 +41,7 @@
 #include "ui/MainWindow.h"
 #include "ui/MessageBanner.h"
 #include "ui/RunPanel.h"
+#include "ui/RunsPanel.h"
 #include "ui/SinksView.h"
 #include "ui/SweepPanel.h"
 #include "ui/Workbench.h"
@@ -157,6 +158,11 @@ class TestSweepPanel : public QObject {
     QVERIFY(front >= 1);
     QCOMPARE(drawn.count("Pareto front") ? drawn.at("Pareto front").size() : 0, front);
     QCOMPARE(sweep_->pointsTable()->rowCount(), 2);
+    // Its generations are in the Runs dock.
+    int sparse = 0, dense = 0;
+    for (const RunRecord& r : window_->runsPanel()->runs()) sparse += r.command == "sweep-sparse", dense += r.command == "sweep-dense";
+    QCOMPARE(sparse, 2);
+    QCOMPARE(dense, 1);
 
     // SSIM vs attention time: the same points on other axes.
     sweep_->metricBox()->setCurrentIndex(1);
@@ -198,6 +204,16 @@ class TestSweepPanel : public QObject {
     QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, at);
     QTRY_VERIFY(!sweep_->loading());
     QVERIFY(sameVideo(*compare->sparseView()->video(), readVideo(p.video)));
+    QCOMPARE(sweep_->chosenPoint(), other);
+
+    // The point's plan and the sweep's atlas open in the workbench.
+    QTest::mouseClick(sweep_->openPlanButton(), Qt::LeftButton);
+    QVERIFY(window_->workbench()->plan());
+    QVERIFY(std::abs(window_->workbench()->plan()->density() - p.density) < 1e-9);
+    QTest::mouseClick(sweep_->openAtlasButton(), Qt::LeftButton);
+    QVERIFY(window_->workbench()->atlas());
+    QCOMPARE(window_->workbench()->atlas()->capturedSteps(), (std::vector<int>{0, 1}));
+    QVERIFY(sweep_->grab().save(QStringLiteral(ATTNSCOPE_BINARY_DIR "/attnscope-sweep-panel.png")));
 
     // The sweep.json opens again with the same points.
     QVERIFY(sweep_->openSweep(QString::fromStdString(result.json)));
