@@ -392,9 +392,13 @@ bool SweepPanel::openPoint(int index) {
     return [this, point, densePath, dense, sparse, quality] {
       denseCachePath_ = densePath;
       denseCache_ = dense;
-      const QString caption = tr("%1 at density %2: PSNR %3 dB, SSIM %4 (decoded videos)")
+      // The sweep measured the rendered frames; the players show the decoded MP4s.
+      const QString caption = tr("%1 at density %2: PSNR %3 dB, SSIM %4 on the rendered frames (%5 dB, %6 between "
+                                 "the MP4s shown)")
                                   .arg(QString::fromStdString(point.strategy))
                                   .arg(point.density, 0, 'f', 3)
+                                  .arg(point.psnr, 0, 'f', 2)
+                                  .arg(point.ssim, 0, 'f', 4)
                                   .arg(quality.meanPsnr, 0, 'f', 2)
                                   .arg(quality.meanSsim, 0, 'f', 4);
       message_->setText(caption);

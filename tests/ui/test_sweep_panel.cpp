@@ -7,7 +7,8 @@
 // Bad input: unparsable densities, no strategy, a sweep that fails on the
 // worker (an output folder that cannot be created), a cancelled sweep —
 // a message each time and the window stays usable. The docks are in the View
-// menu with their shortcuts, and the Analytics dock follows the window's atlas.
+// menu with their shortcuts, the Analytics dock follows the window's atlas,
+// and where the user put both docks is remembered by the next window.
 #include <QAction>
 #include <QChart>
 #include <QChartView>
@@ -158,9 +159,11 @@ class TestSweepPanel : public QObject {
     QVERIFY(front >= 1);
     QCOMPARE(drawn.count("Pareto front") ? drawn.at("Pareto front").size() : 0, front);
     QCOMPARE(sweep_->pointsTable()->rowCount(), 2);
-    // Its generations are in the Runs dock.
+    // Its generations are in the Runs dock (the history outlives test runs: count this sweep's).
     int sparse = 0, dense = 0;
-    for (const RunRecord& r : window_->runsPanel()->runs()) sparse += r.command == "sweep-sparse", dense += r.command == "sweep-dense";
+    for (const RunRecord& r : window_->runsPanel()->runs())
+      if (QString::fromStdString(r.videoPath).startsWith(dir_.path()))
+        sparse += r.command == "sweep-sparse", dense += r.command == "sweep-dense";
     QCOMPARE(sparse, 2);
     QCOMPARE(dense, 1);
 
@@ -274,6 +277,20 @@ class TestSweepPanel : public QObject {
     const QString path = QStringLiteral(ATTNSCOPE_BINARY_DIR "/attnscope-analytics-sweep.png");
     window_->findChild<QDockWidget*>("AnalyticsDock")->raise();
     QVERIFY(window_->grab().save(path));
+  }
+
+  void layoutIsRemembered() {
+    // Move the Analytics dock to the left and hide the Sweep dock; a new window restores both.
+    window_->addDockWidget(Qt::LeftDockWidgetArea, window_->findChild<QDockWidget*>("AnalyticsDock"));
+    window_->findChild<QDockWidget*>("SweepDock")->hide();
+    window_->close();  // saves the layout (QSettings)
+    window_ = std::make_unique<MainWindow>();
+    window_->show();
+    QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
+    auto* analytics = window_->findChild<QDockWidget*>("AnalyticsDock");
+    QCOMPARE(window_->dockWidgetArea(analytics), Qt::LeftDockWidgetArea);
+    QVERIFY(!analytics->isHidden());
+    QVERIFY(window_->findChild<QDockWidget*>("SweepDock")->isHidden());
   }
 
   void cleanupTestCase() { window_.reset(); }
