@@ -56,6 +56,10 @@ void MainWindow::connectJobs() {
 }
 
 void MainWindow::loadModel(const QString& path) {
+  if (jobs_->busy()) {  // the running job may be using the current model
+    showError(tr("Wait for %1 to finish (or cancel it) before loading another model.").arg(jobs_->label()));
+    return;
+  }
   bench_->setModel(nullptr, path);
   runPanel_->setModel(path, nullptr);
   const std::string p = path.toStdString();

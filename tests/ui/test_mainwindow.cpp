@@ -17,7 +17,10 @@
 #include <QListWidget>
 #include <QMenuBar>
 #include <QPushButton>
+#include <QAbstractItemView>
+#include <QScrollBar>
 #include <QSettings>
+#include <QTabBar>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -247,6 +250,7 @@ class TestMainWindow : public QObject {
     QCOMPARE(side.frames, int64_t(16));
     QCOMPARE(side.width, int64_t(3 * 64 + 2 * 4));
     QVERIFY(window_->saveSnapshot(window_->viewport(), dir_.filePath("viewport.png")));
+    QVERIFY(window_->saveSnapshot(window_->comparePlayer(), ATTNSCOPE_BINARY_DIR "/attnscope-compare.png"));
     QVERIFY(!QImage(dir_.filePath("viewport.png")).isNull());
 
     // The saved run opens again with its plan and comparison.
@@ -296,6 +300,32 @@ class TestMainWindow : public QObject {
     QVERIFY(window_->banner()->text().contains("cancelled"));
     QCOMPARE(bench()->dense(), dense);
     QVERIFY(bench()->plan()->masks == before.masks);
+
+    // A model folder that is not there: a message; the runs and the plan stay.
+    window_->loadModel(dir_.filePath("no-such-model"));
+    waitForJobs();
+    QVERIFY2(window_->banner()->text().contains("no-such-model"), qPrintable(window_->banner()->text()));
+    QVERIFY(!window_->generate());  // no model: refused with a message, nothing started
+    QVERIFY(!window_->jobs()->busy());
+    QCOMPARE(bench()->dense(), dense);
+    QVERIFY(bench()->plan()->masks == before.masks);
+  }
+
+  void everyControlHasATooltip() {
+    QStringList missing;
+    for (QWidget* w : window_->findChildren<QWidget*>()) {
+      const bool control = qobject_cast<QAbstractButton*>(w) || qobject_cast<QComboBox*>(w) ||
+                           qobject_cast<QAbstractSpinBox*>(w) || qobject_cast<QLineEdit*>(w) ||
+                           qobject_cast<QAbstractSlider*>(w);
+      if (!control || w->objectName().startsWith("qt_") || qobject_cast<QScrollBar*>(w))
+        continue;  // Qt's own dock and tab-bar buttons, scroll bars
+      if (qobject_cast<QAbstractSpinBox*>(w->parentWidget()) || qobject_cast<QComboBox*>(w->parentWidget()) ||
+          qobject_cast<QTabBar*>(w->parentWidget()) || qobject_cast<QLineEdit*>(w->parentWidget()) ||
+          qobject_cast<QAbstractItemView*>(w->parentWidget()))
+        continue;  // parts of a control (arrows, clear buttons, table corners)
+      if (w->toolTip().isEmpty()) missing << QString("%1 '%2'").arg(w->metaObject()->className(), w->objectName());
+    }
+    QVERIFY2(missing.isEmpty(), qPrintable(missing.join(", ")));
   }
 
   void layoutIsRemembered() {
