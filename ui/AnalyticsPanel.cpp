@@ -182,12 +182,13 @@ void AnalyticsPanel::launch() {
   headOptions.sinks = sinkOptions;
   headOptions.step = step;
   const StabilityOptions stabilityOptions = stability_->options();
+  const QString otherAtlas = stability_->otherAtlas();
   std::shared_ptr<const MaskPlan> plan;
   if ((parts & Recall) && bench_->plan()) plan = std::make_shared<const MaskPlan>(*bench_->plan());
   status_->setText(tr("Computing…"));
 
   jobs_->start(tr("Analytics"), [this, atlas, parts, step, sinkOptions, headOptions, stabilityOptions,
-                                plan](const JobController::Context&) -> JobController::Deliver {
+                                otherAtlas, plan](const JobController::Context&) -> JobController::Deliver {
     auto r = std::make_shared<Reports>();
     r->atlas = atlas;
     if (parts & Sinks)
@@ -196,7 +197,12 @@ void AnalyticsPanel::launch() {
               &r->sinksError, &r->timings);
     if (parts & Heads)
       attempt("head types", [&] { r->heads = classifyHeads(*atlas, headOptions); }, &r->headsError, &r->timings);
-    if (parts & Stability) {
+    if ((parts & Stability) && !otherAtlas.isEmpty()) {
+      attempt("stability", [&] {
+        const AttentionAtlas other = AttentionAtlas::load(otherAtlas.toStdString());
+        r->stability = compareAtlases(*atlas, other, stabilityOptions);
+      }, &r->stabilityError, &r->timings);
+    } else if (parts & Stability) {
       if (atlas->capturedSteps().size() < 2)
         r->stabilityError = tr("Only one captured step: capture several steps (Run dock: capture “all”) to compare "
                                "them.");
@@ -206,7 +212,7 @@ void AnalyticsPanel::launch() {
     }
     if ((parts & Recall) && plan)
       attempt("recall", [&] { r->recall = maskRecall(*atlas, *plan, step); }, &r->recallError, &r->timings);
-    return [this, r, parts, hasPlan = plan != nullptr] {
+    return [this, r, parts, otherAtlas, hasPlan = plan != nullptr] {
       if (r->atlas != bench_->atlas()) return;  // a newer atlas is queued
       if (!last_ || last_->atlas != r->atlas) {
         last_ = std::make_shared<Reports>();
@@ -221,7 +227,8 @@ void AnalyticsPanel::launch() {
         last_->heads = r->heads;
       }
       if (parts & Stability) {
-        stability_->showReport(r->stability ? &*r->stability : nullptr, r->stabilityError);
+        stability_->showReport(r->stability ? &*r->stability : nullptr,
+                               otherAtlas.isEmpty() ? r->stabilityError : tr("Stability: %1").arg(r->stabilityError));
         last_->stability = r->stability;
       }
       if (parts & Recall) {

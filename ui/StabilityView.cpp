@@ -2,8 +2,11 @@
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QPushButton>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -32,6 +35,14 @@ StabilityView::StabilityView(QWidget* parent) : QWidget(parent) {
   bar->addWidget(strategy_);
   bar->addWidget(new QLabel(tr("at density"), this));
   bar->addWidget(density_);
+  otherButton_ = new QPushButton(tr("Against Another Atlas…"), this);
+  otherButton_->setToolTip(tr("Compare this atlas's steps with another atlas's (the same model on another prompt or "
+                              "seed): does a mask carry across prompts?"));
+  clearOther_ = new QPushButton(tr("Steps of This Atlas"), this);
+  clearOther_->setToolTip(tr("Compare this atlas's steps with each other again"));
+  clearOther_->setEnabled(false);
+  bar->addWidget(otherButton_);
+  bar->addWidget(clearOther_);
   bar->addStretch(1);
   column->addLayout(bar);
   summary_ = new QLabel(this);
@@ -50,7 +61,19 @@ StabilityView::StabilityView(QWidget* parent) : QWidget(parent) {
   column->addLayout(pictures, 1);
   connect(strategy_, &QComboBox::currentIndexChanged, this, &StabilityView::optionsChanged);
   connect(density_, &QDoubleSpinBox::valueChanged, this, &StabilityView::optionsChanged);
+  connect(otherButton_, &QPushButton::clicked, this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Atlas to compare with"), QString(),
+                                                      tr("Atlases (*.safetensors);;All files (*)"));
+    if (!path.isEmpty()) setOtherAtlas(path);
+  });
+  connect(clearOther_, &QPushButton::clicked, this, [this] { setOtherAtlas(QString()); });
   showReport(nullptr, tr("Capture attention at several steps to compare them."));
+}
+
+void StabilityView::setOtherAtlas(const QString& path) {
+  other_ = path;
+  clearOther_->setEnabled(!path.isEmpty());
+  emit optionsChanged();
 }
 
 StabilityOptions StabilityView::options() const {
@@ -75,8 +98,23 @@ void StabilityView::showReport(const StabilityReport* r, const QString& message)
   for (double v : r->correlation) low = std::min(low, v);
   correlation_->setValues(rows, cols, r->correlation, low, 1.0);
   jaccard_->setValues(rows, cols, r->jaccard, 0.0, 1.0);
-  correlation_->setLabels(rowLabels, colLabels, tr("step"), tr("map correlation · step"));
-  jaccard_->setLabels(rowLabels, colLabels, tr("step"), tr("mask Jaccard · step"));
+  const QString against = other_.isEmpty() ? tr("step") : tr("step of %1").arg(QFileInfo(other_).fileName());
+  correlation_->setLabels(rowLabels, colLabels, tr("step"), tr("map correlation · %1").arg(against));
+  jaccard_->setLabels(rowLabels, colLabels, tr("step"), tr("mask Jaccard · %1").arg(against));
+  if (!other_.isEmpty()) {
+    // Against another atlas: the same steps (the diagonal) say most.
+    double c = 0, j = 0;
+    const int n = std::min(rows, cols);
+    for (int i = 0; i < n; ++i) c += r->at(r->correlation, size_t(i), size_t(i)) / n, j += r->at(r->jaccard, size_t(i), size_t(i)) / n;
+    summary_->setText(tr("Rows: steps of this atlas (%1); columns: steps of %2 (%3). At the same step the maps "
+                         "correlate %4 on average and the %5 masks at density %6 overlap %7 (Jaccard).")
+                          .arg(QString::fromStdString(r->rowModel), other_, QString::fromStdString(r->colModel))
+                          .arg(c, 0, 'f', 3)
+                          .arg(QString::fromStdString(r->options.strategy))
+                          .arg(r->options.density, 0, 'f', 2)
+                          .arg(j, 0, 'f', 3));
+    return;
+  }
   // The worst off-diagonal neighbour pair says most.
   double worstJ = 1, worstC = 1;
   for (int i = 0; i + 1 < std::min(rows, cols); ++i) {

@@ -21,6 +21,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <random>
@@ -95,7 +96,7 @@ AtlasEntry plantedEntry(int step, int layer, std::mt19937& rng) {
   return e;
 }
 
-std::shared_ptr<AttentionAtlas> plantedAtlas(std::vector<int> steps = {0, 5}, bool offsets = true) {
+std::shared_ptr<AttentionAtlas> plantedAtlas(std::vector<int> steps = {0, 5}, bool offsets = true, unsigned seed = 11) {
   auto a = std::make_shared<AttentionAtlas>();
   a->modelId = "planted";
   a->grid = kGrid;
@@ -104,7 +105,7 @@ std::shared_ptr<AttentionAtlas> plantedAtlas(std::vector<int> steps = {0, 5}, bo
   a->layers = kLayers;
   a->totalSteps = 10;
   a->textTokens = {"red", "ball", "moves", "<pad>"};
-  std::mt19937 rng(11);
+  std::mt19937 rng(seed);
   for (int s : steps)
     for (int l = 0; l < kLayers; ++l) {
       a->entries.push_back(plantedEntry(s, l, rng));
@@ -338,6 +339,43 @@ class TestAnalyticsPanel : public QObject {
     settle();
     QVERIFY(updated.count() >= 1);
     QVERIFY(v->summary()->text().contains("0.50"));
+  }
+
+  void stabilityAgainstAnotherAtlas() {
+    // Another "prompt": the same planted patterns with other random weights.
+    QTemporaryDir dir;
+    const QString other = dir.filePath("other.safetensors"), same = dir.filePath("same.safetensors");
+    plantedAtlas({0, 5}, true, 99)->save(other.toStdString());
+    atlas_->save(same.toStdString());
+    StabilityView* v = panel_->stabilityView();
+    v->setOtherAtlas(same);
+    settle();
+    QCOMPARE(v->correlationPicture()->rows(), 2);
+    const double self = v->correlationPicture()->value(0, 1);  // step 0 against the copy's step 5
+    QVERIFY(std::abs(v->correlationPicture()->value(0, 0) - 1.0) < 1e-6);
+    QVERIFY(std::abs(v->jaccardPicture()->value(1, 1) - 1.0) < 1e-9);
+    v->setOtherAtlas(other);
+    settle();
+    const double across = v->correlationPicture()->value(0, 0);
+    QVERIFY2(across > 0.5 && across < 1.0, qPrintable(QString::number(across)));
+    QVERIFY(std::abs(self - across) > 1e-6);
+    QVERIFY(v->summary()->text().contains("other.safetensors"));
+    // An atlas of another shape: a message naming what differs; back to this atlas's steps.
+    auto fewer = plantedAtlas({0, 5}, true, 99);
+    fewer->layers = 3;
+    fewer->entries.erase(std::remove_if(fewer->entries.begin(), fewer->entries.end(),
+                                        [](const AtlasEntry& e) { return e.layer == 3; }),
+                         fewer->entries.end());
+    const QString bad = dir.filePath("fewer.safetensors");
+    fewer->save(bad.toStdString());
+    v->setOtherAtlas(bad);
+    settle();
+    QCOMPARE(v->correlationPicture()->rows(), 0);
+    QVERIFY2(v->summary()->text().startsWith("Stability:"), qPrintable(v->summary()->text()));
+    QTest::mouseClick(v->clearOtherButton(), Qt::LeftButton);
+    settle();
+    QCOMPARE(v->correlationPicture()->rows(), 2);
+    QVERIFY(std::abs(v->correlationPicture()->value(1, 1) - 1.0) < 1e-6);
   }
 
   void recallOfThePlan() {
