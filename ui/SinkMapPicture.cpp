@@ -26,11 +26,24 @@ void SinkMapPicture::setMap(const TokenGrid& grid, std::vector<double> values, c
     if (std::isfinite(v)) max_ = std::max(max_, v);
   what_ = what;
   message_.clear();
+  // Coloured once here: a paint is then one scaled image per frame, whatever the grid's size.
+  tiles_.clear();
+  const double scale = max_ > 0 ? 1.0 / max_ : 0.0;
+  if (int64_t(values_.size()) == grid_.videoTokens())
+    for (int64_t f = 0; f < grid_.frames; ++f) {
+      QImage tile(int(grid_.width), int(grid_.height), QImage::Format_RGB32);
+      for (int64_t y = 0; y < grid_.height; ++y)
+        for (int64_t x = 0; x < grid_.width; ++x)
+          tile.setPixel(int(x), int(y),
+                        colormapColour(viz::Colormap::Magma, values_[size_t((f * grid_.height + y) * grid_.width + x)] * scale).rgb());
+      tiles_.push_back(std::move(tile));
+    }
   update();
 }
 
 void SinkMapPicture::clear(const QString& message) {
   values_.clear();
+  tiles_.clear();
   max_ = 0;
   message_ = message;
   update();
@@ -70,14 +83,9 @@ void SinkMapPicture::paintEvent(QPaintEvent*) {
   QFont small = font();
   small.setPointSizeF(std::max(6.0, font().pointSizeF() - 2));
   p.setFont(small);
-  const double scale = max_ > 0 ? 1.0 / max_ : 0.0;
-  for (int64_t f = 0; f < grid_.frames; ++f) {
-    for (int64_t y = 0; y < grid_.height; ++y)
-      for (int64_t x = 0; x < grid_.width; ++x) {
-        const double v = values_[size_t((f * grid_.height + y) * grid_.width + x)];
-        p.fillRect(cellRect(f, y, x), colormapColour(viz::Colormap::Magma, v * scale));
-      }
+  for (int64_t f = 0; f < grid_.frames && f < int64_t(tiles_.size()); ++f) {
     const QRectF first = cellRect(f, 0, 0);
+    p.drawImage(QRectF(first.topLeft(), QSizeF(l.tileW, l.tileH)), tiles_[size_t(f)]);
     p.drawText(QRectF(first.left(), first.top() - kCaption, l.tileW, kCaption), Qt::AlignLeft | Qt::AlignBottom,
                tr("frame %1").arg(f));
   }

@@ -3,6 +3,7 @@
 // token frame (height x width cells), each cell a token's value (how often it
 // is a sink, or its mean received mass over uniform) through a colormap from
 // 0 to the largest value, with a legend. Clicking a cell reports the token.
+#include <QImage>
 #include <QWidget>
 
 #include <vector>
@@ -42,6 +43,7 @@ class SinkMapPicture : public QWidget {
 
   TokenGrid grid_;
   std::vector<double> values_;
+  std::vector<QImage> tiles_;  // one W x H image per token frame, drawn scaled
   double max_ = 0;
   QString what_, message_;
 };

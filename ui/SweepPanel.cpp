@@ -152,6 +152,10 @@ SweepPanel::SweepPanel(Workbench* bench, JobController* jobs, RunPanel* run, Run
   openAtlas_->setEnabled(false);
   tableBar->addWidget(openPlan_);
   tableBar->addWidget(openAtlas_);
+  savePng_ = new QPushButton(tr("Save PNG…"), tableHost);
+  savePng_->setToolTip(tr("Write the three charts side by side as a PNG (the sweep.png attnscope-cli writes)"));
+  savePng_->setEnabled(false);
+  tableBar->addWidget(savePng_);
   tableBar->addStretch(1);
   tableColumn->addLayout(tableBar);
   results->addWidget(chartHost);
@@ -178,6 +182,11 @@ SweepPanel::SweepPanel(Workbench* bench, JobController* jobs, RunPanel* run, Run
   });
   connect(openAtlas_, &QPushButton::clicked, this, [this] {
     if (result_) emit atlasRequested(QString::fromStdString(result_->atlas));
+  });
+  connect(savePng_, &QPushButton::clicked, this, [this] {
+    QString path = QFileDialog::getSaveFileName(this, tr("Save sweep chart"), folder_->text() + "/sweep.png",
+                                                tr("PNG images (*.png)"));
+    if (!path.isEmpty()) savePng(path.endsWith(".png", Qt::CaseInsensitive) ? path : path + ".png");
   });
   connect(metric_, &QComboBox::currentIndexChanged, this, &SweepPanel::redrawChart);
   connect(axis_, &QComboBox::currentIndexChanged, this, &SweepPanel::redrawChart);
@@ -307,6 +316,7 @@ void SweepPanel::showResult(SweepResult result) {
   chosen_ = -1;
   openPlan_->setEnabled(false);
   openAtlas_->setEnabled(!result_->atlas.empty());
+  savePng_->setEnabled(true);
   table_->setSortingEnabled(false);
   table_->setRowCount(int(result_->points.size()));
   for (int i = 0; i < int(result_->points.size()); ++i) {
@@ -360,6 +370,19 @@ void SweepPanel::redrawChart() {
       if (best >= 0) openPoint(best);
     });
   }
+}
+
+bool SweepPanel::savePng(const QString& path) {
+  if (!result_) {
+    fail(tr("There is no sweep to draw yet."));
+    return false;
+  }
+  if (!charts::renderSweepImage(sweepChartData(*result_)).save(path, "PNG")) {
+    fail(tr("Could not write %1").arg(path));
+    return false;
+  }
+  message_->setText(tr("Wrote %1").arg(path));
+  return true;
 }
 
 std::map<QString, QList<QPointF>> SweepPanel::chartPoints() const {

@@ -48,6 +48,8 @@ class SweepPanel : public QWidget {
   bool startSweep();
   // Shows a sweep.json (from the CLI or an earlier sweep); false and a message when it cannot.
   bool openSweep(const QString& path);
+  // The CLI's sweep.png: PSNR vs density, SSIM vs density, PSNR vs attention time.
+  bool savePng(const QString& path);
   // Loads point `index` (of result().points) and the dense video; emits pointOpened when loaded.
   bool openPoint(int index);
 
@@ -71,6 +73,7 @@ class SweepPanel : public QWidget {
   QTableWidget* pointsTable() const { return table_; }
   QPushButton* openPlanButton() const { return openPlan_; }
   QPushButton* openAtlasButton() const { return openAtlas_; }
+  QPushButton* savePngButton() const { return savePng_; }
   int chosenPoint() const { return chosen_; }  // -1: none
 
  signals:
@@ -101,7 +104,7 @@ class SweepPanel : public QWidget {
 
   QListWidget* strategies_;
   QLineEdit *densities_, *folder_;
-  QPushButton *run_, *cancel_, *open_, *browse_, *openPlan_, *openAtlas_;
+  QPushButton *run_, *cancel_, *open_, *browse_, *openPlan_, *openAtlas_, *savePng_;
   QProgressBar* progress_;
   QLabel *stage_, *message_;
   QComboBox *metric_, *axis_;

@@ -217,6 +217,11 @@ class TestSweepPanel : public QObject {
     QVERIFY(window_->workbench()->atlas());
     QCOMPARE(window_->workbench()->atlas()->capturedSteps(), (std::vector<int>{0, 1}));
     QVERIFY(sweep_->grab().save(QStringLiteral(ATTNSCOPE_BINARY_DIR "/attnscope-sweep-panel.png")));
+    // The CLI's three-panel PNG; a folder that does not exist is a message.
+    QVERIFY(sweep_->savePng(dir_.filePath("chart.png")));
+    QCOMPARE(QImage(dir_.filePath("chart.png")).size(), QSize(1800, 600));
+    QVERIFY(!sweep_->savePng(dir_.filePath("no/such/folder/chart.png")));
+    QVERIFY(sweep_->message()->text().contains("Could not write"));
 
     // The sweep.json opens again with the same points.
     QVERIFY(sweep_->openSweep(QString::fromStdString(result.json)));
