@@ -178,7 +178,7 @@ void SinksView::showReport(const SinkReport* r, const QString& message) {
   }
   table_->setSortingEnabled(true);
   table_->sortItems(Appearances, Qt::DescendingOrder);
-  summary_->setText(tr("%1 sink tokens (%2 primary, %3 secondary) and %4 prompt words, over %5 captured step(s); "
+  summary_->setText(tr("%1 sink token(s) (%2 primary, %3 secondary) and %4 prompt word(s), over %5 captured step(s); "
                        "primary = a run of ≥ %6 layers.")
                         .arg(r->tokens.size())
                         .arg(primary)

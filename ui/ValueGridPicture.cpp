@@ -11,7 +11,7 @@
 namespace attnscope::ui {
 
 namespace {
-constexpr double kLeft = 44, kTop = 30, kBottom = 6, kLegend = 110, kMaxCell = 40;
+constexpr double kLeft = 44, kTop = 30, kBottom = 6, kLegend = 110, kMaxCell = 56;
 }
 
 QColor colormapColour(viz::Colormap map, double t) {
@@ -128,7 +128,8 @@ void ValueGridPicture::paintEvent(QPaintEvent*) {
     p.drawText(QRectF(0, cellRect(r, 0).top(), kLeft - 4, g.cell), Qt::AlignRight | Qt::AlignVCenter, rowLabels_[r]);
   for (int c = 0; c < cols_ && c < colLabels_.size(); c += colStep)
     p.drawText(QRectF(cellRect(0, c).left() - 8, kTop - 15, g.cell + 16, 14), Qt::AlignCenter, colLabels_[c]);
-  p.drawText(QRectF(g.grid.left(), 0, g.grid.width(), 14), Qt::AlignCenter, colTitle_);
+  p.drawText(QRectF(g.grid.left(), 0, std::max(g.grid.width(), width() - g.grid.left()), 14),
+             Qt::AlignLeft, colTitle_);
   p.save();
   p.translate(10, g.grid.center().y());
   p.rotate(-90);

@@ -411,6 +411,18 @@ class TestAnalyticsPanel : public QObject {
     QCOMPARE(lines, 1 + int(kLayers * kHeads));
   }
 
+  void snapshotsOfEveryTab() {
+    // build/attnscope-analytics-<tab>.png, for the README and for eyes.
+    const char* names[] = {"sinks", "heads", "stability", "recall"};
+    for (int i = 0; i < panel_->tabs()->count(); ++i) {
+      panel_->tabs()->setCurrentIndex(i);
+      QTest::qWait(20);
+      const QImage shot = panel_->grab().toImage();
+      QCOMPARE(shot.size(), panel_->size());
+      QVERIFY(shot.save(QStringLiteral(ATTNSCOPE_BINARY_DIR "/attnscope-analytics-%1.png").arg(names[i])));
+    }
+  }
+
   void badInputIsAMessage() {
     // A plan for another grid: the recall tab says so, the others keep their reports.
     MaskPlan other = MaskPlan::full("planted", TokenGrid{2, 2, 2, 0}, BlockLayout::linear(4), kLayers, kHeads);
