@@ -15,6 +15,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QProgressBar>
+#include <QSpinBox>
 #include <QPushButton>
 #include <QSplitter>
 #include <QStandardPaths>
@@ -90,6 +91,10 @@ SweepPanel::SweepPanel(Workbench* bench, JobController* jobs, RunPanel* run, Run
   message_->setToolTip(tr("What happened last"));
   form->addWidget(new QLabel(tr("Strategies"), controls), 0, 0, 1, 3);
   form->addWidget(strategies_, 1, 0, 1, 3);
+  uses_ = new QLabel(controls);
+  uses_->setWordWrap(true);
+  uses_->setToolTip(tr("What the sweep generates: the Run dock's prompt, seed, steps and blocks"));
+  form->addWidget(uses_, 10, 0, 1, 3);
   form->addWidget(new QLabel(tr("Densities"), controls), 2, 0);
   form->addWidget(densities_, 2, 1, 1, 2);
   form->addWidget(new QLabel(tr("Folder"), controls), 3, 0);
@@ -103,7 +108,7 @@ SweepPanel::SweepPanel(Workbench* bench, JobController* jobs, RunPanel* run, Run
   form->addWidget(progress_, 6, 0, 1, 3);
   form->addWidget(stage_, 7, 0, 1, 3);
   form->addWidget(message_, 8, 0, 1, 3);
-  form->setRowStretch(9, 1);
+  form->setRowStretch(11, 1);
 
   // The chart and the table of points
   auto* results = new QSplitter(Qt::Vertical, split);
@@ -119,7 +124,9 @@ SweepPanel::SweepPanel(Workbench* bench, JobController* jobs, RunPanel* run, Run
   axis_->setToolTip(tr("Cost axis: the plan's block density, or its attention time over dense attention's"));
   chartBar->addWidget(metric_);
   chartBar->addWidget(axis_);
-  chartBar->addStretch(1);
+  title_ = new QLabel(chartHost);
+  title_->setToolTip(tr("The model, prompt, seed, steps and block layout of the sweep shown"));
+  chartBar->addWidget(title_, 1);
   chartColumn->addLayout(chartBar);
   chart_ = new QChartView(new QChart, chartHost);
   chart_->setRenderHint(QPainter::Antialiasing);
@@ -210,8 +217,20 @@ SweepPanel::SweepPanel(Workbench* bench, JobController* jobs, RunPanel* run, Run
     runsPanel_->refresh();  // the generations it finished are recorded
     message_->setText(tr("The sweep stopped: %1").arg(error));  // the window's banner shows it too
   });
+  connect(runPanel_->promptEdit(), &QLineEdit::textChanged, this, &SweepPanel::showUses);
+  connect(runPanel_->seedBox(), &QSpinBox::valueChanged, this, &SweepPanel::showUses);
+  connect(runPanel_->stepsBox(), &QSpinBox::valueChanged, this, &SweepPanel::showUses);
+  showUses();
   connect(loader_, &JobController::failed, this, [this](const QString&, const QString& error) { fail(error); });
   redrawChart();
+}
+
+void SweepPanel::showUses() {
+  const GenerationRequest g = runPanel_->request();
+  uses_->setText(tr("From the Run dock: “%1”, seed %2, %3 steps.")
+                     .arg(QString::fromStdString(g.prompt))
+                     .arg(qulonglong(g.seed))
+                     .arg(g.steps > 0 ? QString::number(g.steps) : tr("the model's default")));
 }
 
 bool SweepPanel::loading() const { return loader_->busy(); }
@@ -345,6 +364,7 @@ void SweepPanel::redrawChart() {
   const charts::SweepAxis axis = axis_->currentIndex() == 0 ? charts::SweepAxis::Density : charts::SweepAxis::AttentionRatio;
   charts::SweepChartData data;
   if (result_) data = sweepChartData(*result_);
+  title_->setText(QString::fromStdString(data.title));
   QChart* chart = charts::makeSweepChart(data, metric, axis);
   if (!result_) chart->setTitle(tr("Run a sweep or open a sweep.json"));
   QChart* old = chart_->chart();

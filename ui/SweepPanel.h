@@ -67,6 +67,8 @@ class SweepPanel : public QWidget {
   QPushButton* openButton() const { return open_; }
   QProgressBar* progressBar() const { return progress_; }
   QLabel* message() const { return message_; }
+  QLabel* usesLabel() const { return uses_; }
+  QLabel* titleLabel() const { return title_; }
   QComboBox* metricBox() const { return metric_; }
   QComboBox* axisBox() const { return axis_; }
   QChartView* chartView() const { return chart_; }
@@ -89,6 +91,7 @@ class SweepPanel : public QWidget {
   void redrawChart();
   void fail(const QString& message);
   void setRunning(bool running);
+  void showUses();
   SweepRequest buildRequest();  // throws Error
 
   Workbench* bench_;
@@ -106,7 +109,7 @@ class SweepPanel : public QWidget {
   QLineEdit *densities_, *folder_;
   QPushButton *run_, *cancel_, *open_, *browse_, *openPlan_, *openAtlas_, *savePng_;
   QProgressBar* progress_;
-  QLabel *stage_, *message_;
+  QLabel *stage_, *message_, *uses_, *title_;
   QComboBox *metric_, *axis_;
   QChartView* chart_;
   QTableWidget* table_;

@@ -159,6 +159,9 @@ class TestSweepPanel : public QObject {
     QVERIFY(front >= 1);
     QCOMPARE(drawn.count("Pareto front") ? drawn.at("Pareto front").size() : 0, front);
     QCOMPARE(sweep_->pointsTable()->rowCount(), 2);
+    QVERIFY(sweep_->titleLabel()->text().contains(QString::fromStdString(j["prompt"].get<std::string>())));
+    QCOMPARE(j["steps"].get<int>(), 2);  // the Run dock's steps
+    QVERIFY(sweep_->usesLabel()->text().contains("2 steps"));
     // Its generations are in the Runs dock (the history outlives test runs: count this sweep's).
     int sparse = 0, dense = 0;
     for (const RunRecord& r : window_->runsPanel()->runs())
