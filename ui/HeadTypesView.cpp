@@ -98,6 +98,7 @@ HeadTypesView::HeadTypesView(QWidget* parent) : QWidget(parent) {
   table_->setToolTip(tr("Per-head attention shares and class: click a header to sort, a row to show the head"));
   table_->setSortingEnabled(true);
   table_->verticalHeader()->hide();
+  table_->setWordWrap(false);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   picture_ = new ValueGridPicture(split);

@@ -28,6 +28,7 @@ RecallView::RecallView(QWidget* parent) : QWidget(parent) {
                         "the heads the plan hurts most), a row to show the head"));
   table_->setSortingEnabled(true);
   table_->verticalHeader()->hide();
+  table_->setWordWrap(false);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
   column->addWidget(table_, 1);

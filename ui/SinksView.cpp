@@ -71,6 +71,7 @@ SinksView::SinksView(QWidget* parent) : QWidget(parent) {
   table_->setToolTip(tr("Sink tokens: click a column header to sort"));
   table_->setSortingEnabled(true);
   table_->verticalHeader()->hide();
+  table_->setWordWrap(false);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
 

@@ -17,6 +17,7 @@
 #include <QProgressBar>
 #include <QSpinBox>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QStandardPaths>
 #include <QTableWidget>
@@ -49,8 +50,12 @@ SweepPanel::SweepPanel(Workbench* bench, JobController* jobs, RunPanel* run, Run
   outer->setContentsMargins(0, 0, 0, 0);
   outer->addWidget(split);
 
-  // Settings and the run controls
-  auto* controls = new QWidget(split);
+  // Settings and the run controls (scrolling when the dock is short)
+  auto* scroll = new QScrollArea(split);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  scroll->setMinimumWidth(280);
+  auto* controls = new QWidget(scroll);
   auto* form = new QGridLayout(controls);
   form->setContentsMargins(4, 4, 4, 4);
   strategies_ = new QListWidget(controls);
@@ -62,7 +67,8 @@ SweepPanel::SweepPanel(Workbench* bench, JobController* jobs, RunPanel* run, Run
   }
   strategies_->setToolTip(tr("The strategies to sweep (tick several to compare them); prompt, seed and steps come "
                              "from the Run dock"));
-  strategies_->setMaximumHeight(130);
+  strategies_->setMinimumHeight(90);
+  strategies_->setMaximumHeight(150);
   densities_ = new QLineEdit(QStringLiteral("0.1,0.2,0.3,0.5"), controls);
   densities_->setToolTip(tr("Target block densities in (0, 1], comma separated: each strategy derives a plan at "
                             "each one and re-renders with it"));
@@ -141,6 +147,7 @@ SweepPanel::SweepPanel(Workbench* bench, JobController* jobs, RunPanel* run, Run
   table_->setToolTip(tr("The sweep's points: click a header to sort, a row to compare its video with the dense one"));
   table_->setSortingEnabled(true);
   table_->verticalHeader()->hide();
+  table_->setWordWrap(false);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->setSelectionMode(QAbstractItemView::SingleSelection);
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
@@ -167,7 +174,8 @@ SweepPanel::SweepPanel(Workbench* bench, JobController* jobs, RunPanel* run, Run
   tableColumn->addLayout(tableBar);
   results->addWidget(chartHost);
   results->addWidget(tableHost);
-  split->addWidget(controls);
+  scroll->setWidget(controls);
+  split->addWidget(scroll);
   split->addWidget(results);
   split->setStretchFactor(1, 1);
 
