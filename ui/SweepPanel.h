@@ -9,7 +9,8 @@
 // points. Clicking a point (in the chart or the table) loads its video and
 // the dense one on this panel's loader thread and hands them to the compare
 // players (pointOpened); the chosen point's plan and the sweep's atlas open
-// in the workbench (planRequested, atlasRequested). Its generations are
+// in the workbench (planRequested, atlasRequested); Save PNG writes the
+// CLI's three-panel sweep.png. Its generations are
 // recorded in the Runs dock's history. Bad settings and failed sweeps are
 // messages here and in errorOccurred; the panel stays usable.
 #include <QWidget>
