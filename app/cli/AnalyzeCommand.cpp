@@ -162,6 +162,12 @@ int run(AnalyzeOptions o) {
       std::printf("stability (%s masks at density %g)\n", so.strategy.c_str(), so.density);
       printMatrix(r, r.jaccard, "mask Jaccard");
       printMatrix(r, r.correlation, "pooled-map correlation");
+      if (!r.laterJaccard.empty()) {
+        std::printf("  mean Jaccard with every later step (mask reuse):");
+        for (size_t i = 0; i + 1 < r.rowSteps.size(); ++i)
+          std::printf(" %d:%s", r.rowSteps[i], fixed(r.laterJaccard[i], 2).c_str());
+        std::printf("\n");
+      }
     }
   }
   if (plan) {

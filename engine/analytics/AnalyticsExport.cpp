@@ -127,7 +127,12 @@ nlohmann::json toJson(const StabilityReport& r) {
           {"row_density", r.rowDensity},
           {"col_density", r.colDensity},
           {"correlation", corr},
-          {"jaccard", jac}};
+          {"jaccard", jac},
+          {"later_jaccard", [&] {
+             nlohmann::json a = nlohmann::json::array();
+             for (double v : r.laterJaccard) a.push_back(number(v));
+             return a;
+           }()}};
 }
 
 nlohmann::json toJson(const RecallReport& r) {

@@ -1,6 +1,7 @@
 #include "engine/analytics/Stability.h"
 
 #include <cmath>
+#include <limits>
 
 #include "engine/core/Error.h"
 
@@ -63,6 +64,13 @@ StabilityReport build(const AttentionAtlas& rows, const AttentionAtlas& cols, co
         sum += pearson(m.pooled.data() + i * cells, n.pooled.data() + i * cells, cells);
       r.correlation.push_back(sum / double(m.layers * m.heads));
       r.jaccard.push_back(jaccard(x.masks, y.masks));
+    }
+  if (same)
+    for (size_t i = 0; i < r.rowSteps.size(); ++i) {
+      double sum = 0;
+      for (size_t j = i + 1; j < r.colSteps.size(); ++j) sum += r.at(r.jaccard, i, j);
+      const size_t later = r.colSteps.size() - i - 1;
+      r.laterJaccard.push_back(later ? sum / double(later) : std::numeric_limits<double>::quiet_NaN());
     }
   return r;
 }

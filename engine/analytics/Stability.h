@@ -29,6 +29,10 @@ struct StabilityReport {
   std::vector<double> rowDensity, colDensity;  // density each step's mask reached
   std::vector<double> correlation;             // [rows, cols]
   std::vector<double> jaccard;                 // [rows, cols]
+  // compareSteps only: per row step, the mean Jaccard of its mask with the
+  // masks of every later captured step (NaN for the last): how well a mask
+  // derived there would serve for the rest of the run.
+  std::vector<double> laterJaccard;
   double at(const std::vector<double>& m, size_t row, size_t col) const { return m[row * colSteps.size() + col]; }
 };
 

@@ -19,7 +19,8 @@ torch::Tensor denseAttention(const torch::Tensor& q, const torch::Tensor& k, con
 
 // Dense output plus statistics of batch element `captureBatch`, written into
 // `out` (pooled [H, nq, nk] in layout order with rows summing to 1, sink
-// [H, N] and entropy [H, N] in natural order). N must equal grid.videoTokens().
+// [H, N] and entropy [H, N] in natural order, offsets [H, 2F-1, 2H-1, 2W-1]
+// by key - query position). N must equal grid.videoTokens().
 torch::Tensor captureAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                const TokenGrid& grid, const BlockLayout& layout, int64_t captureBatch,
                                AtlasEntry& out);

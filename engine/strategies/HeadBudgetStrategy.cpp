@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/core/Error.h"
 #include "engine/strategies/BuiltinStrategies.h"
 #include "engine/strategies/StrategySupport.h"
 
@@ -49,6 +50,8 @@ Strategy makeHeadBudgetStrategy() {
         }
       }
       if (budget <= 0) continue;
+      if (values.size() >= (size_t(1) << 32))  // rankKeys keeps 32 bits of index
+        throw Error("head-budget: " + std::to_string(values.size()) + " cells in one pool are too many; use across-layers 0");
       std::vector<uint64_t> keys = rankKeys(values.data(), int64_t(values.size()));
       const int64_t take = std::min<int64_t>(budget, int64_t(keys.size()));
       std::nth_element(keys.begin(), keys.begin() + take - 1, keys.end());

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
 #include "engine/analytics/ParetoFront.h"
 #include "engine/core/Error.h"

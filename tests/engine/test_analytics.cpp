@@ -350,12 +350,17 @@ class TestAnalytics : public QObject {
         QVERIFY(std::abs(r.at(r.jaccard, a, b) - both / either) < 1e-12);
       }
     QVERIFY(r.at(r.correlation, 0, 1) < 0.999);  // random weights differ between steps
+    QCOMPARE(r.laterJaccard.size(), size_t(3));
+    QVERIFY(std::abs(r.laterJaccard[0] - (r.at(r.jaccard, 0, 1) + r.at(r.jaccard, 0, 2)) / 2) < 1e-12);
+    QVERIFY(std::abs(r.laterJaccard[1] - 1.0) < 1e-12);  // step 5's mask is step 9's
+    QVERIFY(std::isnan(r.laterJaccard[2]));
 
     // Two atlases (another prompt): steps x steps; mismatched shapes refused.
     Fixture g = plantedAtlas({2});
     StabilityReport cross = compareAtlases(f.atlas, g.atlas, o);
     QCOMPARE(cross.colSteps, (std::vector<int>{2}));
     QCOMPARE(cross.correlation.size(), size_t(3));
+    QVERIFY(cross.laterJaccard.empty());
     g.atlas.heads = 2;
     QVERIFY(contains(errorText([&] { compareAtlases(f.atlas, g.atlas, o); }), "differ in heads (4 vs 2)"));
   }
