@@ -12,6 +12,7 @@
 #include "viz/GridLayout.h"
 #include "viz/HeatmapParams.h"
 #include "viz/HeatmapPipeline.h"
+#include "viz/HoverReadout.h"
 #include "viz/ImGuiOverlay.h"
 #include "viz/PreparedAtlas.h"
 #include "viz/PreparedMask.h"
@@ -152,6 +153,13 @@ std::optional<HeatmapHit> AtlasViewport::hitTest(int width, int height, const Vi
   return impl_->hit(g, view, step, x, y);
 }
 
+std::vector<std::string> AtlasViewport::hoverLines(int width, int height, const ViewState& view, float x,
+                                                  float y) const {
+  std::optional<HeatmapHit> hit = hitTest(width, height, view, x, y);
+  if (!hit) return {};
+  return HoverReadout::make(*impl_->atlas, impl_->mask.get(), *hit, impl_->atlas->resolveStep(view.step)).lines();
+}
+
 RenderedImage AtlasViewport::render(int width, int height, const ViewState& view, const PointerInput& pointer) {
   Impl& m = *impl_;
   HeatmapParams p{};
@@ -217,25 +225,8 @@ RenderedImage AtlasViewport::render(int width, int height, const ViewState& view
     int zoomEntry = a.entry(step, view.layer);
     if (zoomEntry >= 0 && view.head >= 0 && view.head < a.heads)
       content.legendMax = a.mapMax[zoomEntry * a.heads + view.head];
-    if (auto h = m.hit(g, view, step, pointer.x, pointer.y)) {
-      HoverReadout r;
-      r.hit = *h;
-      r.step = step;
-      r.qBox = a.layout.blockBox(a.grid, h->qBlock);
-      r.kBox = a.layout.blockBox(a.grid, h->kBlock);
-      int entry = a.entry(step, h->layer);
-      float kept = 0;
-      for (int64_t k = 0; k < a.blocks; ++k) {
-        float v = a.value(entry, h->head, h->qBlock, k);
-        r.rowSum += v;
-        if (m.mask && m.mask->kept(h->layer, h->head, h->qBlock, k)) kept += v;
-      }
-      if (m.mask) {
-        r.keptRowMass = kept;
-        r.kept = m.mask->kept(h->layer, h->head, h->qBlock, h->kBlock);
-      }
-      content.hover = r;
-    }
+    if (auto h = m.hit(g, view, step, pointer.x, pointer.y))
+      content.hover = HoverReadout::make(a, m.mask.get(), *h, step);
   } else {
     p.clipX1 = p.clipY1 = 0;  // nothing but background
   }

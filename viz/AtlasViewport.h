@@ -103,6 +103,10 @@ class AtlasViewport {
   // (x, y) in viewport pixels, continuous: pixel (i, j)'s centre is (i + 0.5, j + 0.5).
   // nullopt over gaps, margins, uncaptured layers, or without an atlas.
   std::optional<HeatmapHit> hitTest(int width, int height, const ViewState& view, float x, float y) const;
+  // The hover read-out's lines for that pixel (step/layer/head; q- and
+  // k-block -> frame, y, x ranges; value; row mass; mass the mask keeps);
+  // empty where hitTest finds nothing.
+  std::vector<std::string> hoverLines(int width, int height, const ViewState& view, float x, float y) const;
   OverlayOutput overlay() const;
 
   std::string deviceName() const;  // e.g. "llvmpipe (LLVM 15.0.6, 256 bits)"

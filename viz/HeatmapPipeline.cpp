@@ -264,8 +264,8 @@ RenderedImage HeatmapPipeline::render(int width, int height, const HeatmapParams
       }
     }
     std::memcpy(params_.mapped(), &params, sizeof(HeatmapParams));
-    std::memcpy(layerEntries_.mapped(), layerEntry.data(), entryBytes);
-    std::memcpy(boundaryPixels_.mapped(), boundaryPixels.data(), boundaryPixels.size());
+    if (!layerEntry.empty()) std::memcpy(layerEntries_.mapped(), layerEntry.data(), entryBytes);
+    if (!boundaryPixels.empty()) std::memcpy(boundaryPixels_.mapped(), boundaryPixels.data(), boundaryPixels.size());
     lastBoundaryPixels_ = boundaryPixels;
     lastParams_ = params;
     lastLayerEntry_ = layerEntry;

@@ -19,20 +19,6 @@ ImU32 toImColour(const std::array<float, 3>& rgb, float alpha = 1.0f) {
   return ImGui::ColorConvertFloat4ToU32(ImVec4(rgb[0], rgb[1], rgb[2], alpha));
 }
 
-std::string range(int64_t a, int64_t b) {  // [a, b) as "a" or "a-(b-1)"
-  return b - a <= 1 ? std::to_string(a) : std::to_string(a) + "-" + std::to_string(b - 1);
-}
-
-std::string boxText(const BlockBox& box) {
-  return "f " + range(box.f0, box.f1) + ", y " + range(box.y0, box.y1) + ", x " + range(box.x0, box.x1);
-}
-
-std::string valueText(float v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, v != 0 && std::fabs(v) < 1e-3f ? "%.2e" : "%.4f", v);
-  return buf;
-}
-
 double nowSeconds() {
   using namespace std::chrono;
   return duration<double>(steady_clock::now().time_since_epoch()).count();
@@ -154,10 +140,10 @@ void ImGuiOverlay::drawLabels(const OverlayContent& c) {
     return;
   }
   // Zoom: frame numbers on both axes, where there is room for them.
-  std::snprintf(buf, sizeof buf, "step %d  layer %d  head %d", c.step, c.view.layer, c.view.head);
+  std::snprintf(buf, sizeof buf, "s%d L%d H%d", c.step, c.view.layer, c.view.head);  // as the grid's labels
   draw->AddText(ImVec2(4, 2), text, buf);
   if (c.blocks <= 0) return;
-  float lastX = -1e9f, lastY = -1e9f;
+  float lastX = 4 + ImGui::CalcTextSize(buf).x, lastY = -1e9f;  // top labels start after the title
   for (size_t i = 0; i < c.framePositions.size(); ++i) {
     std::snprintf(buf, sizeof buf, "f%lld", static_cast<long long>(c.frameNumbers[i]));
     float x = g.originX + c.framePositions[i] / c.blocks * g.mapW;
@@ -178,17 +164,7 @@ void ImGuiOverlay::drawHover(const OverlayContent& c, const PointerInput& pointe
   if (!c.hover) return;
   // Drawn straight into the foreground list (not a window) so it shows in
   // the same frame the pointer arrives, placed to stay inside the viewport.
-  const HoverReadout& h = *c.hover;
-  char buf[160];
-  std::vector<std::string> lines;
-  std::snprintf(buf, sizeof buf, "step %d  layer %d  head %d", h.step, h.hit.layer, h.hit.head);
-  lines.push_back(buf);
-  lines.push_back("q-block " + std::to_string(h.hit.qBlock) + ": " + boxText(h.qBox));
-  lines.push_back("k-block " + std::to_string(h.hit.kBlock) + ": " + boxText(h.kBox));
-  lines.push_back("value " + valueText(h.hit.value));
-  lines.push_back("row mass " + valueText(h.rowSum));
-  if (h.keptRowMass)
-    lines.push_back("row mass kept " + valueText(*h.keptRowMass) + (h.kept && *h.kept ? " (block kept)" : " (block dropped)"));
+  const std::vector<std::string> lines = c.hover->lines();
   const float pad = 6, lineH = ImGui::GetTextLineHeightWithSpacing();
   float w = 0;
   for (const auto& l : lines) w = std::max(w, ImGui::CalcTextSize(l.c_str()).x);

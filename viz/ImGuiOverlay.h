@@ -15,21 +15,12 @@
 #include "engine/core/BlockLayout.h"
 #include "viz/AtlasViewport.h"
 #include "viz/GridLayout.h"
+#include "viz/HoverReadout.h"
 #include "viz/VulkanContext.h"
 
 struct ImGuiContext;
 
 namespace attnscope::viz {
-
-// What the hover read-out says about the block under the pointer.
-struct HoverReadout {
-  HeatmapHit hit;
-  int step = 0;
-  BlockBox qBox{}, kBox{};           // frame, y, x token ranges of the two blocks
-  float rowSum = 0;                  // the q-block row's total mass (1 up to rounding)
-  std::optional<float> keptRowMass;  // mass of the row the mask keeps
-  std::optional<bool> kept;          // whether the mask keeps this block
-};
 
 struct OverlayContent {
   ViewState view;

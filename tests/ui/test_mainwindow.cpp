@@ -19,7 +19,9 @@
 #include <QPushButton>
 #include <QAbstractItemView>
 #include <QScrollBar>
+#include <QElapsedTimer>
 #include <QSettings>
+#include <QTimer>
 #include <QTabBar>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -105,7 +107,19 @@ class TestMainWindow : public QObject {
     QVERIFY(window_->jobs()->busy());  // the click returned while the model runs
     QVERIFY(!run->generateButton()->isEnabled());
     QVERIFY(run->cancelButton()->isEnabled());
+    // How long the event loop goes unserved while the model runs (reported, not asserted: shared machines).
+    QElapsedTimer clock;
+    clock.start();
+    qint64 last = 0, longest = 0;
+    QTimer tick;
+    connect(&tick, &QTimer::timeout, [&] {
+      longest = std::max(longest, clock.elapsed() - last);
+      last = clock.elapsed();
+    });
+    tick.start(10);
     waitForJobs();
+    tick.stop();
+    qInfo("generate (3 steps, capture all): %lld ms; longest event-loop gap %lld ms", clock.elapsed(), longest);
     QVERIFY2(window_->lastError().isEmpty(), qPrintable(window_->lastError()));
     QCOMPARE(progress.count(), 3);  // one report per denoising step
     auto dense = bench()->dense();

@@ -5,6 +5,7 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "SyntheticAtlas.h"
 #include "viz/AtlasViewport.h"
@@ -224,6 +225,50 @@ class TestViewportOverlays : public QObject {
     RenderedImage plain = viewport_->render(60, 60, view);
     view.showFrameBoundaries = false;
     QCOMPARE(viewport_->render(60, 60, view).rgba, plain.rgba);
+  }
+
+  void hoverReadoutNamesBlocksFramesAndMass() {
+    // Linear(4) over 4 frames of 4x4: block b holds row b % 4 of frame b / 4.
+    const AttentionAtlas atlas = smallAtlas(2, 2);
+    MaskPlan plan = MaskPlan::full(atlas.modelId, atlas.grid, atlas.layout, 2, 2);
+    for (int64_t k = 8; k < 16; ++k) plan.mask(1, 0).set(5, k, false);  // q-block 5 drops k-blocks 8..15
+    viewport_->setAtlas(atlas);
+    ViewState view = zoomView();
+    view.layer = 1;
+    view.head = 0;
+    const int width = 300, height = 300;
+    ViewGeometry g = computeGeometry(width, height, view, 2, 2, 16, 16);
+    const float x = g.originX + 9.5f * g.mapW / 16, y = g.originY + 5.5f * g.mapH / 16;  // q 5, k 9
+    QVERIFY(viewport_->hoverLines(width, height, view, 2, 2).empty());  // margin: nothing
+    std::vector<std::string> lines = viewport_->hoverLines(width, height, view, x, y);
+    QCOMPARE(int(lines.size()), 5);  // no mask: no kept-mass line
+    QCOMPARE(QString::fromStdString(lines[0]), QString("step 0  layer 1  head 0"));
+    QCOMPARE(QString::fromStdString(lines[1]), QString("q-block 5: f 1, y 1, x 0-3"));
+    QCOMPARE(QString::fromStdString(lines[2]), QString("k-block 9: f 2, y 1, x 0-3"));
+    char value[32];
+    std::snprintf(value, sizeof value, "%.4f", pooled(atlas, 0, 1, 0, 5, 9));
+    if (pooled(atlas, 0, 1, 0, 5, 9) < 1e-3f) std::snprintf(value, sizeof value, "%.2e", pooled(atlas, 0, 1, 0, 5, 9));
+    QCOMPARE(QString::fromStdString(lines[3]), QString("value ") + value);
+    QCOMPARE(QString::fromStdString(lines[4]), QString("row mass 1.0000"));  // rows sum to 1
+
+    viewport_->setMaskPlan(&plan);
+    lines = viewport_->hoverLines(width, height, view, x, y);
+    QCOMPARE(int(lines.size()), 6);
+    float keptMass = 0;
+    for (int64_t k = 0; k < 8; ++k) keptMass += pooled(atlas, 0, 1, 0, 5, k);
+    char kept[64];
+    std::snprintf(kept, sizeof kept, "row mass kept %.4f (block dropped)", keptMass);
+    QCOMPARE(QString::fromStdString(lines[5]), QString(kept));
+    viewport_->setMaskPlan(nullptr);
+
+    // Tiled(2,2,2): block 4 is the first tile of frames 2-3.
+    const AttentionAtlas tiled = syntheticAtlas(1, 1, TokenGrid{4, 4, 4, 0}, BlockLayout::tiled(2, 2, 2));
+    viewport_->setAtlas(tiled);
+    view.layer = 0;
+    ViewGeometry t = computeGeometry(width, height, view, 1, 1, 8, 8);
+    lines = viewport_->hoverLines(width, height, view, t.originX + 3.5f * t.mapW / 8, t.originY + 4.5f * t.mapH / 8);
+    QCOMPARE(QString::fromStdString(lines[1]), QString("q-block 4: f 2-3, y 0-1, x 0-1"));
+    QCOMPARE(QString::fromStdString(lines[2]), QString("k-block 3: f 0-1, y 2-3, x 2-3"));
   }
 
   void imguiOverlayDrawsLegendAndHoverReadout() {
