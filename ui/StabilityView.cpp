@@ -10,6 +10,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <cmath>
 
 #include "ui/ValueGridPicture.h"
 
@@ -121,14 +122,22 @@ void StabilityView::showReport(const StabilityReport* r, const QString& message)
     worstJ = std::min(worstJ, r->at(r->jaccard, size_t(i), size_t(i + 1)));
     worstC = std::min(worstC, r->at(r->correlation, size_t(i), size_t(i + 1)));
   }
+  // Mask reuse: a mask derived at step s against the masks of every later step.
+  QStringList reuse;
+  for (size_t i = 0; i < r->laterJaccard.size() && i < r->rowSteps.size(); ++i)
+    if (std::isfinite(r->laterJaccard[i]))
+      reuse << QStringLiteral("%1: %2").arg(r->rowSteps[i]).arg(r->laterJaccard[i], 0, 'f', 3);
   summary_->setText(rows < 2 ? tr("Only one captured step: nothing to compare it with (capture several steps).")
                              : tr("%1 steps; between neighbouring steps the maps correlate ≥ %2 and the %3 masks at "
-                                  "density %4 overlap ≥ %5 (Jaccard).")
+                                  "density %4 overlap ≥ %5 (Jaccard).%6")
                                    .arg(rows)
                                    .arg(worstC, 0, 'f', 3)
                                    .arg(QString::fromStdString(r->options.strategy))
                                    .arg(r->options.density, 0, 'f', 2)
-                                   .arg(worstJ, 0, 'f', 3));
+                                   .arg(worstJ, 0, 'f', 3)
+                                   .arg(reuse.isEmpty() ? QString()
+                                                        : tr(" Mask made at step s, mean Jaccard with the later "
+                                                             "steps — %1").arg(reuse.join("  "))));
 }
 
 }  // namespace attnscope::ui

@@ -333,6 +333,9 @@ class TestAnalyticsPanel : public QObject {
         sum += ab / std::sqrt(aa * bb);
       }
     QVERIFY(std::abs(c - sum / double(kLayers * kHeads)) < 1e-4);
+    // Mask reuse: step 0's mask against the one later step is their Jaccard.
+    QVERIFY2(v->summary()->text().contains(QStringLiteral("0: %1").arg(v->jaccardPicture()->value(0, 1), 0, 'f', 3)),
+             qPrintable(v->summary()->text()));
     // Another density: a new report.
     QSignalSpy updated(panel_.get(), &AnalyticsPanel::updated);
     v->densityBox()->setValue(0.5);
