@@ -110,7 +110,7 @@ AnalyticsPanel::AnalyticsPanel(Workbench* bench, QWidget* parent) : QWidget(pare
   tabs_->setTabToolTip(0, tr("Key tokens that receive far more than the uniform share of attention"));
   tabs_->setTabToolTip(1, tr("Where each head's mass goes: its frame, other frames, a window, sinks"));
   tabs_->setTabToolTip(2, tr("How similar maps and masks are from step to step"));
-  tabs_->setTabToolTip(3, tr("The attention mass the current plan keeps, per head"));
+  tabs_->setTabToolTip(3, tr("The attention mass the current plan (or the one being previewed) keeps, per head"));
   column->addWidget(tabs_, 1);
 
   connect(timer_, &QTimer::timeout, this, &AnalyticsPanel::launch);
@@ -184,11 +184,13 @@ void AnalyticsPanel::launch() {
   const StabilityOptions stabilityOptions = stability_->options();
   const QString otherAtlas = stability_->otherAtlas();
   std::shared_ptr<const MaskPlan> plan;
-  if ((parts & Recall) && bench_->plan()) plan = std::make_shared<const MaskPlan>(*bench_->plan());
+  // The plan being tuned (live preview) while there is one, else the plan.
+  if ((parts & Recall) && bench_->shownPlan()) plan = std::make_shared<const MaskPlan>(*bench_->shownPlan());
+  const bool preview = bench_->preview() != nullptr;
   status_->setText(tr("Computing…"));
 
   jobs_->start(tr("Analytics"), [this, atlas, parts, step, sinkOptions, headOptions, stabilityOptions,
-                                otherAtlas, plan](const JobController::Context&) -> JobController::Deliver {
+                                otherAtlas, plan, preview](const JobController::Context&) -> JobController::Deliver {
     auto r = std::make_shared<Reports>();
     r->atlas = atlas;
     if (parts & Sinks)
@@ -212,7 +214,7 @@ void AnalyticsPanel::launch() {
     }
     if ((parts & Recall) && plan)
       attempt("recall", [&] { r->recall = maskRecall(*atlas, *plan, step); }, &r->recallError, &r->timings);
-    return [this, r, parts, otherAtlas, hasPlan = plan != nullptr] {
+    return [this, r, parts, otherAtlas, preview, hasPlan = plan != nullptr] {
       if (r->atlas != bench_->atlas()) return;  // a newer atlas is queued
       if (!last_ || last_->atlas != r->atlas) {
         last_ = std::make_shared<Reports>();
@@ -232,6 +234,7 @@ void AnalyticsPanel::launch() {
         last_->stability = r->stability;
       }
       if (parts & Recall) {
+        recall_->setPreview(preview);
         recall_->showReport(r->recall ? &*r->recall : nullptr,
                             hasPlan ? tr("Recall: %1").arg(r->recallError)
                                     : tr("No mask plan: derive, paint or open one to see what it keeps."));

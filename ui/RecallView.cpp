@@ -60,8 +60,9 @@ void RecallView::showReport(const RecallReport* r, const QString& message) {
   QStringList steps;
   for (size_t i = 0; i < r->steps.size(); ++i)
     steps << QStringLiteral("%1: %2").arg(r->steps[i]).arg(r->stepKeptMass[i], 0, 'f', 3);
-  summary_->setText(tr("Plan (%1): density %2 keeps %3 of the attention mass (%4). Kept mass per captured step — %5")
-                        .arg(QString::fromStdString(r->planStrategy.empty() ? "painted" : r->planStrategy))
+  summary_->setText(tr("%1 (%2): density %3 keeps %4 of the attention mass (%5). Kept mass per captured step — %6")
+                        .arg(preview_ ? tr("Preview") : tr("Plan"),
+                             QString::fromStdString(r->planStrategy.empty() ? "painted" : r->planStrategy))
                         .arg(r->density, 0, 'f', 3)
                         .arg(r->keptMass, 0, 'f', 3)
                         .arg(r->step < 0 ? tr("maps: mean over captured steps") : tr("maps of step %1").arg(r->step))

@@ -402,6 +402,17 @@ class TestAnalyticsPanel : public QObject {
       for (int64_t b = 0; b < kBlocks; ++b) kept += atlas_->find(s, 1)->pooled[size_t(b * kBlocks + b)] / 8.0;
     QVERIFY(std::abs(number(t, row, columnOf(t, "Kept mass")) - kept) < 1e-5);
     QCOMPARE(t->item(0, columnOf(t, "Layer"))->text(), QString("1"));  // sorted: the hurt head first
+    QVERIFY(v->summary()->text().startsWith("Plan"));
+
+    // While a derive preview is live, the recall is the preview's; then the plan's again.
+    bench_->setPreview(MaskPlan::full("planted", kGrid, BlockLayout::linear(16), kLayers, kHeads));
+    settle();
+    QVERIFY2(v->summary()->text().startsWith("Preview"), qPrintable(v->summary()->text()));
+    QCOMPARE(number(t, rowOf(t, columnOf(t, "Layer"), 1, columnOf(t, "Head"), 0), columnOf(t, "Density")), 1.0);
+    bench_->setPreview(std::nullopt);
+    settle();
+    QVERIFY(v->summary()->text().startsWith("Plan"));
+    QCOMPARE(number(t, rowOf(t, columnOf(t, "Layer"), 1, columnOf(t, "Head"), 0), columnOf(t, "Density")), 0.25);
 
     // Export: the CLI's CSV files.
     QTemporaryDir dir;
