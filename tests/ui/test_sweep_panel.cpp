@@ -184,7 +184,10 @@ class TestSweepPanel : public QObject {
     const SweepResult result = *sweep_->result();
     const VideoFrames dense = readVideo(result.denseVideo);
     window_->centralTabs()->setCurrentIndex(0);
+    auto* dock = window_->findChild<QDockWidget*>("SweepDock");
+    dock->raise();
     QTableWidget* table = sweep_->pointsTable();
+    QTRY_VERIFY(table->isVisible());
     const int index = table->item(1, 0)->data(Qt::UserRole).toInt();
     QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, table->visualItemRect(table->item(1, 0)).center());
     QTRY_VERIFY(!sweep_->loading());
@@ -197,8 +200,6 @@ class TestSweepPanel : public QObject {
     // A click on the other point in the chart opens that one.
     const int other = 1 - index;
     const SweepPoint& p = result.points[size_t(other)];
-    auto* dock = window_->findChild<QDockWidget*>("SweepDock");
-    dock->raise();
     QChartView* view = sweep_->chartView();
     QTRY_VERIFY(view->isVisible());
     QChart* chart = view->chart();
