@@ -23,6 +23,14 @@ namespace {
 double metricOf(const SweepChartPoint& p, SweepMetric m) { return m == SweepMetric::Psnr ? p.psnr : p.ssim; }
 double axisOf(const SweepChartPoint& p, SweepAxis a) { return a == SweepAxis::Density ? p.density : p.attentionRatio; }
 
+// Ten well-separated colours (Qt's default theme repeats after five), one per
+// strategy in order of first appearance, the same in every panel.
+QColor seriesColor(size_t i) {
+  static const char* palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+  return QColor(palette[i % 10]);
+}
+
 // A little room around the data so points do not sit on the frame.
 void fitAxis(QValueAxis* axis, double lo, double hi, double floor) {
   if (!(hi > lo)) {
@@ -66,9 +74,13 @@ QChart* makeSweepChart(const SweepChartData& data, SweepMetric metric, SweepAxis
     if (onFront && metric == SweepMetric::Psnr) front.push_back(point);
   }
   auto byX = [](const QPointF& a, const QPointF& b) { return a.x() < b.x(); };
-  for (const std::string& name : order) {
+  for (size_t i = 0; i < order.size(); ++i) {
+    const std::string& name = order[i];
     auto* line = new QLineSeries;
     line->setName(QString::fromStdString(name));
+    QPen pen(seriesColor(i));
+    pen.setWidthF(2.0);
+    line->setPen(pen);
     line->setPointsVisible(true);
     std::vector<QPointF>& points = bySeries[name];
     std::sort(points.begin(), points.end(), byX);
@@ -102,7 +114,12 @@ QChart* makeSweepChart(const SweepChartData& data, SweepMetric metric, SweepAxis
   }
   fitAxis(x, std::isfinite(xlo) ? xlo : 0, std::isfinite(xhi) ? xhi : 1, 0.0);
   fitAxis(y, std::isfinite(ylo) ? ylo : 0, std::isfinite(yhi) ? yhi : 1, metric == SweepMetric::Ssim ? -1.0 : 0.0);
-  chart->legend()->setAlignment(Qt::AlignBottom);
+  if (metric == SweepMetric::Ssim && y->max() > 1.0) y->setMax(1.0);  // SSIM never exceeds 1
+  // Many strategies do not fit in one row under a panel: list them at the side.
+  chart->legend()->setAlignment(order.size() > 3 ? Qt::AlignRight : Qt::AlignBottom);
+  QFont legendFont = chart->legend()->font();
+  legendFont.setPointSizeF(8);
+  chart->legend()->setFont(legendFont);
   return chart.release();
 }
 
