@@ -1,7 +1,11 @@
 #include "ui/charts/ChartImage.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <stdexcept>
+#include <string>
 
 #include <QApplication>
 #include <QGraphicsScene>
@@ -25,6 +29,17 @@ OffscreenApplication::OffscreenApplication() {
   }
   // An image needs no display: render offscreen unless the user chose a platform.
   if (!std::getenv("QT_QPA_PLATFORM")) setenv("QT_QPA_PLATFORM", "offscreen", 1);
+  // Qt wants a private runtime folder and warns on stderr without one (as in
+  // a plain shell or a container); give it the one it would fall back to.
+  if (!std::getenv("XDG_RUNTIME_DIR")) {
+    const std::string dir = "/tmp/runtime-" + std::to_string(getuid());
+    bool ours = mkdir(dir.c_str(), 0700) == 0;
+    if (!ours) {
+      struct stat info {};
+      ours = stat(dir.c_str(), &info) == 0 && info.st_uid == getuid();
+    }
+    if (ours) setenv("XDG_RUNTIME_DIR", dir.c_str(), 1);
+  }
   owned_ = std::make_unique<QApplication>(gArgc, gArgv);
 }
 
