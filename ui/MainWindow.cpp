@@ -103,6 +103,7 @@ void MainWindow::buildDocks() {
   splitDockWidget(run, layers, Qt::Vertical);
   splitDockWidget(video, metrics, Qt::Horizontal);
   tabifyDockWidget(metrics, runs);
+  addAnalyticsDocks(metrics);
   metrics->raise();
   resizeDocks({run, masks}, {330, 360}, Qt::Horizontal);
   resizeDocks({video, metrics}, {380, 800}, Qt::Horizontal);

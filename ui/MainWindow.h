@@ -18,6 +18,7 @@
 #include "engine/strategies/Strategy.h"
 
 class QAction;
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QTabWidget;
@@ -83,6 +84,7 @@ class MainWindow : public QMainWindow {
 
  private:
   void buildDocks();
+  void addAnalyticsDocks(QDockWidget* beside);  // MainWindowAnalytics.cpp (issue 6)
   void buildMenus();
   void connectViews();
   void connectJobs();
