@@ -1,22 +1,14 @@
 #include "engine/tensorio/TensorIO.h"
 
 #include <set>
-#include <sstream>
 #include <vector>
 
 #include "engine/core/Error.h"
+#include "engine/tensorio/StateDictMismatch.h"
 
 namespace attnscope {
 
 namespace {
-
-std::string shapeText(const std::vector<int64_t>& shape) {
-  std::ostringstream s;
-  s << "[";
-  for (size_t i = 0; i < shape.size(); ++i) s << (i ? ", " : "") << shape[i];
-  s << "]";
-  return s.str();
-}
 
 torch::ScalarType scalarType(DType t) {
   switch (t) {
@@ -41,7 +33,7 @@ void loadStateDict(torch::nn::Module& module, const SafetensorsFile& file, const
   for (const auto& p : module.named_parameters(true)) targets[p.key()] = p.value();
   for (const auto& b : module.named_buffers(true)) targets[b.key()] = b.value();
 
-  std::vector<std::string> missing, unexpected, misshaped;
+  StateDictMismatch report;
   std::map<std::string, const TensorInfo*> found;
   std::set<std::string> present;  // in the file, whatever the shape
   for (const auto& info : file.tensors()) {
@@ -49,40 +41,20 @@ void loadStateDict(torch::nn::Module& module, const SafetensorsFile& file, const
     std::string name = info.name.substr(prefix.size());
     auto it = targets.find(name);
     if (it == targets.end()) {
-      unexpected.push_back(info.name);
+      report.unexpected.push_back(info.name);
       continue;
     }
     present.insert(name);
     if (std::vector<int64_t>(it->second.sizes().begin(), it->second.sizes().end()) != info.shape) {
-      misshaped.push_back(info.name + " is " + shapeText(info.shape) + ", the model expects " +
-                          shapeText(it->second.sizes().vec()));
+      report.addMisshaped(info.name, info.shape, it->second.sizes().vec());
       continue;
     }
     found[name] = &info;
   }
   for (const auto& t : targets)
-    if (!present.count(t.first)) missing.push_back(prefix + t.first);
+    if (!present.count(t.first)) report.missing.push_back(prefix + t.first);
 
-  if (!missing.empty() || !unexpected.empty() || !misshaped.empty()) {
-    std::ostringstream msg;
-    msg << file.path() << " does not match the model:";
-    auto list = [&](const char* what, const std::vector<std::string>& names) {
-      if (names.empty()) return;
-      msg << "\n  " << what << " (" << names.size() << "):";
-      size_t shown = 0;
-      for (const auto& n : names) {
-        if (shown++ == 8) {
-          msg << " ... and " << names.size() - 8 << " more";
-          break;
-        }
-        msg << "\n    " << n;
-      }
-    };
-    list("missing tensors", missing);
-    list("unexpected tensors", unexpected);
-    list("wrong shapes", misshaped);
-    throw Error(msg.str());
-  }
+  report.throwIfAny(file.path());
 
   torch::NoGradGuard noGrad;
   for (const auto& f : found) targets[f.first].copy_(readTensor(file, *f.second));

@@ -21,6 +21,7 @@
 #include "engine/io/Video.h"
 
 #include "tests/support/ErrorMessage.h"
+#include "tests/support/TinyModelConfig.h"
 
 using namespace attnscope;
 using namespace attnscope::testing;
@@ -28,20 +29,10 @@ using namespace attnscope::testing;
 namespace {
 
 Model tinyModel() {
-  ModelConfig c;
-  c.modelId = "tiny-eval";
-  c.dim = 48;
-  c.heads = 2;
+  ModelConfig c = tinyModelConfig("tiny-eval");
   c.layers = 1;
-  c.ffnDim = 96;
-  c.freqDim = 32;
-  c.textDim = 32;
-  c.text.layers = 1;
-  c.text.heads = 2;
-  c.text.ffnDim = 64;
   c.text.maxTokens = kMaxCaptionWords;
-  c.defaults = {4, 32, 32, 3, 4.0, 3.0, 8.0};
-  return Model::create(c, ATTNSCOPE_SOURCE_DIR "/assets/default/vocab.txt", 11);
+  return Model::create(c, defaultVocabPath(), 11);
 }
 
 VideoFrames randomVideo(int64_t frames, int64_t h, int64_t w, uint32_t seed) {
