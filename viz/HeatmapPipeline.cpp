@@ -330,19 +330,23 @@ void HeatmapPipeline::recordHeatmap(int width, int height, const HeatmapParams& 
     vkCmdPipelineBarrier(cmd_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, 0, 1,
                          &written, 0, nullptr, 0, nullptr);
   }
+  beginPass(heatmapPass_, heatmapTarget_->framebuffer(), width, height);
+  vkCmdBindPipeline(cmd_, VK_PIPELINE_BIND_POINT_GRAPHICS, pipelines_[params.perBlock ? 1 : 0]);
+  vkCmdBindDescriptorSets(cmd_, VK_PIPELINE_BIND_POINT_GRAPHICS, pipelineLayout_, 0, 1, &set_, 0, nullptr);
+  vkCmdDraw(cmd_, 3, 1, 0, 0);
+  vkCmdEndRenderPass(cmd_);
+}
+
+void HeatmapPipeline::beginPass(VkRenderPass pass, VkFramebuffer framebuffer, int width, int height) {
   VkRenderPassBeginInfo rbi{VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO};
-  rbi.renderPass = heatmapPass_;
-  rbi.framebuffer = heatmapTarget_->framebuffer();
+  rbi.renderPass = pass;
+  rbi.framebuffer = framebuffer;
   rbi.renderArea = {{0, 0}, {uint32_t(width), uint32_t(height)}};
   vkCmdBeginRenderPass(cmd_, &rbi, VK_SUBPASS_CONTENTS_INLINE);
   VkViewport vp{0, 0, float(width), float(height), 0, 1};
   VkRect2D scissor{{0, 0}, {uint32_t(width), uint32_t(height)}};
   vkCmdSetViewport(cmd_, 0, 1, &vp);
   vkCmdSetScissor(cmd_, 0, 1, &scissor);
-  vkCmdBindPipeline(cmd_, VK_PIPELINE_BIND_POINT_GRAPHICS, pipelines_[params.perBlock ? 1 : 0]);
-  vkCmdBindDescriptorSets(cmd_, VK_PIPELINE_BIND_POINT_GRAPHICS, pipelineLayout_, 0, 1, &set_, 0, nullptr);
-  vkCmdDraw(cmd_, 3, 1, 0, 0);
-  vkCmdEndRenderPass(cmd_);
 }
 
 void HeatmapPipeline::recordOverlay(int width, int height, const std::function<void(VkCommandBuffer)>& overlay) {
@@ -365,15 +369,7 @@ void HeatmapPipeline::recordOverlay(int width, int height, const std::function<v
   vkCmdCopyImage(cmd_, heatmapTarget_->image(), VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, overlayTarget_->image(),
                  VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &region);
 
-  VkRenderPassBeginInfo rbi{VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO};
-  rbi.renderPass = overlayPass_;
-  rbi.framebuffer = overlayTarget_->framebuffer();
-  rbi.renderArea = {{0, 0}, {uint32_t(width), uint32_t(height)}};
-  vkCmdBeginRenderPass(cmd_, &rbi, VK_SUBPASS_CONTENTS_INLINE);
-  VkViewport vp{0, 0, float(width), float(height), 0, 1};
-  VkRect2D scissor{{0, 0}, {uint32_t(width), uint32_t(height)}};
-  vkCmdSetViewport(cmd_, 0, 1, &vp);
-  vkCmdSetScissor(cmd_, 0, 1, &scissor);
+  beginPass(overlayPass_, overlayTarget_->framebuffer(), width, height);
   overlay(cmd_);
   vkCmdEndRenderPass(cmd_);
 }

@@ -48,6 +48,8 @@ class HeatmapPipeline {
 
  private:
   VkRenderPass createRenderPass(bool overlay);
+  // Begins `pass` on `framebuffer` with the viewport and scissor covering width x height.
+  void beginPass(VkRenderPass pass, VkFramebuffer framebuffer, int width, int height);
   void recordHeatmap(int width, int height, const HeatmapParams& params);
   void recordOverlay(int width, int height, const std::function<void(VkCommandBuffer)>& overlay);
   void submitAndWait();

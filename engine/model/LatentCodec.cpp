@@ -19,7 +19,10 @@ torch::Tensor pixelShuffle3d(const torch::Tensor& latent, int64_t r, int64_t ima
 }
 
 VideoFrames decodeLatent(const torch::Tensor& latent, const LatentConfig& config, double fps) {
-  auto video = pixelShuffle3d(latent.to(torch::kFloat32), config.factor, config.imageChannels);  // [3, F, H, W]
+  return framesFromPixels(pixelShuffle3d(latent.to(torch::kFloat32), config.factor, config.imageChannels), fps);
+}
+
+VideoFrames framesFromPixels(const torch::Tensor& video, double fps) {
   auto bytes = ((video.clamp(-1, 1) + 1) * 127.5).round().to(torch::kUInt8).permute({1, 2, 3, 0}).contiguous();
   VideoFrames out;
   out.frames = bytes.size(0);

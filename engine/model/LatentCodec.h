@@ -15,6 +15,9 @@ torch::Tensor pixelShuffle3d(const torch::Tensor& latent, int64_t factor, int64_
 
 // Latent [C, F, h, w] -> RGB frames (clamped to [-1, 1], rounded to bytes).
 VideoFrames decodeLatent(const torch::Tensor& latent, const LatentConfig& config, double fps);
+// Pixels [3, F, H, W] in [-1, 1] (clamped) -> RGB frames rounded to bytes;
+// what every decoder (this codec, real models' VAEs) ends with.
+VideoFrames framesFromPixels(const torch::Tensor& video, double fps);
 // RGB frames -> latent [C, F, h, w].
 torch::Tensor encodeFrames(const VideoFrames& video, const LatentConfig& config);
 // A batch of clips as bytes [B, F, H, W, 3] (RGB, any device) -> latents

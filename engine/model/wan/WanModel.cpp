@@ -1,9 +1,9 @@
 #include "engine/model/wan/WanModel.h"
 
-#include <cstring>
 #include <set>
 
 #include "engine/core/Error.h"
+#include "engine/model/LatentCodec.h"
 #include "engine/model/wan/TensorSource.h"
 #include "engine/model/wan/WanConfig.h"
 #include "engine/model/wan/WanKeyNames.h"
@@ -124,16 +124,7 @@ torch::Tensor WanBackend::encodeText(const std::vector<std::string>& prompts, st
 
 VideoFrames WanBackend::decode(const torch::Tensor& latent, double fps) {
   torch::NoGradGuard noGrad;
-  auto video = vae_->decode(latent.unsqueeze(0).to(torch::kFloat32), 1)[0];  // [3, F, H, W]
-  auto bytes = ((video + 1) * 127.5).round().clamp(0, 255).to(torch::kUInt8).permute({1, 2, 3, 0}).contiguous();
-  VideoFrames out;
-  out.frames = bytes.size(0);
-  out.height = bytes.size(1);
-  out.width = bytes.size(2);
-  out.fps = fps;
-  out.rgb.resize(bytes.numel());
-  std::memcpy(out.rgb.data(), bytes.data_ptr<uint8_t>(), out.rgb.size());
-  return out;
+  return framesFromPixels(vae_->decode(latent.unsqueeze(0).to(torch::kFloat32), 1)[0], fps);  // [3, F, H, W]
 }
 
 std::string WanBackend::describe() const {
