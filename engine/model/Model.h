@@ -25,6 +25,10 @@ class ModelBackend {
   // latent [C, f, h, w] -> frames
   virtual VideoFrames decode(const torch::Tensor& latent, double fps) = 0;
   virtual std::string describe() const = 0;  // layout and files, for reports
+  // Where the backend's own modules (text encoder, decoder) run: the device
+  // and the floating dtype of their weights. encodeText returns its context
+  // on that device; decode accepts a latent on any device. Default: stays.
+  virtual void to(const torch::Device& device, torch::ScalarType dtype) {}
 };
 
 struct Model {
