@@ -14,6 +14,12 @@
 
 #include <cuda_runtime.h>
 
+#ifdef __CUDACC__
+#define ATTNSCOPE_HOST_DEVICE __host__ __device__
+#else
+#define ATTNSCOPE_HOST_DEVICE
+#endif
+
 namespace attnscope::cuda {
 
 struct SparseLaunchParams {
@@ -28,7 +34,7 @@ struct SparseLaunchParams {
   int32_t batch = 0, heads = 0, tokens = 0, headDim = 0, blockSize = 0;
   float scale = 0;  // softmax scale (1/sqrt(D) by default)
 
-  int32_t queryBlocks() const { return (tokens + blockSize - 1) / blockSize; }
+  ATTNSCOPE_HOST_DEVICE int32_t queryBlocks() const { return (tokens + blockSize - 1) / blockSize; }
 };
 
 // Each returns cudaErrorNotSupported for a configuration it does not handle

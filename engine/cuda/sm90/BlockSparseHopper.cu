@@ -1,9 +1,247 @@
-// Hopper (sm_90a) block-sparse attention: wgmma from shared memory. Written
-// in the next commit; until then it declines every launch.
+// Hopper (sm_90a) block-sparse attention with wgmma.
+//
+// One CTA per (q-block, head, batch): BS/64 warpgroups, each owning 64 query
+// rows of the q-block. The CTA walks the q-block's kv list; K and V tiles of
+// the next listed block are fetched with cp.async into the other of two
+// shared-memory stages while the current one is multiplied. Per tile and
+// warpgroup: S = Q K^T (wgmma, both operands in shared memory), online
+// softmax in registers (exp2, float32), then O += P V (wgmma, P from
+// registers, V transposed from shared memory). Tiles are stored in 128-byte
+// swizzle atoms (8 rows x 64 bf16), the layout wgmma reads without bank
+// conflicts: element (r, c) of a tile of R rows sits in column panel c / 64
+// at byte r * 128 + ((c % 64 / 8) ^ (r % 8)) * 16 + (c % 8) * 2.
+#include <cuda_bf16.h>
+
+#include <cmath>
+#include <cstdint>
+
 #include "engine/cuda/SparseLaunch.h"
+#include "engine/cuda/sm90/Wgmma.cuh"
 
 namespace attnscope::cuda {
+namespace {
 
-cudaError_t launchSparseHopper(const SparseLaunchParams&, cudaStream_t) { return cudaErrorNotSupported; }
+using namespace sm90;
+
+template <int HeadDim, int Block>
+struct HopperTile {
+  static constexpr int kWarpgroups = Block / 64;
+  static constexpr int kThreads = 128 * kWarpgroups;
+  static constexpr int kTileBytes = Block * HeadDim * 2;
+  static constexpr int kStages = 2;
+  // Q, then K and V per stage; +1024 to align the first tile.
+  static constexpr int kSharedBytes = kTileBytes * (1 + 2 * kStages) + 1024;
+  static constexpr int kScoreRegs = Block / 2;        // S: 64 x Block per warpgroup
+  static constexpr int kOutRegs = HeadDim / 2;        // O: 64 x HeadDim per warpgroup
+};
+
+__device__ __forceinline__ uint32_t sharedAddress(const void* p) {
+  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
+}
+
+// Copies rows [row0, row0 + Rows) of a [tokens, HeadDim] bf16 matrix into a
+// swizzled tile; rows past `tokens` are zero-filled.
+template <int Rows, int HeadDim, int Threads>
+__device__ __forceinline__ void loadTile(uint32_t tile, const __nv_bfloat16* matrix, int row0, int tokens) {
+  constexpr int kChunksPerRow = HeadDim / 8;  // 16-byte chunks
+  constexpr int kChunks = Rows * kChunksPerRow;
+  static_assert(kChunks % Threads == 0, "every thread copies the same number of chunks");
+#pragma unroll
+  for (int it = 0; it < kChunks / Threads; ++it) {
+    const int c = it * Threads + threadIdx.x;
+    const int r = c / kChunksPerRow, chunk = c % kChunksPerRow;
+    const int panel = chunk / 8, inPanel = chunk % 8;
+    const uint32_t dst = tile + panel * Rows * 128 + r * 128 + ((inPanel ^ (r & 7)) << 4);
+    const bool valid = row0 + r < tokens;
+    const __nv_bfloat16* src = matrix + static_cast<int64_t>(valid ? row0 + r : 0) * HeadDim + chunk * 8;
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(valid ? 16 : 0)
+                 : "memory");
+  }
+}
+
+__device__ __forceinline__ void commitLoads() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+template <int Pending>
+__device__ __forceinline__ void waitLoads() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending) : "memory");
+}
+// cp.async writes are generic-proxy writes; wgmma reads through the async proxy.
+__device__ __forceinline__ void fenceAsyncProxy() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
+
+__device__ __forceinline__ uint32_t packBf16(float lo, float hi) {
+  __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+  return *reinterpret_cast<uint32_t*>(&v);
+}
+
+template <int HeadDim, int Block>
+__global__ void __launch_bounds__(HopperTile<HeadDim, Block>::kThreads, 1)
+    blockSparseHopperKernel(const SparseLaunchParams p) {
+  using T = HopperTile<HeadDim, Block>;
+  extern __shared__ uint8_t sharedRaw[];
+  const uint32_t base = (sharedAddress(sharedRaw) + 1023) & ~1023u;
+  const uint32_t tileQ = base;
+  auto tileK = [&](int stage) { return base + T::kTileBytes * (1 + 2 * stage); };
+  auto tileV = [&](int stage) { return base + T::kTileBytes * (2 + 2 * stage); };
+
+  const int qBlock = blockIdx.x, head = blockIdx.y, batch = blockIdx.z;
+  const int nq = p.queryBlocks();
+  const int64_t headOffset = (static_cast<int64_t>(batch) * p.heads + head) * p.tokens * HeadDim;
+  const auto* q = static_cast<const __nv_bfloat16*>(p.q) + headOffset;
+  const auto* k = static_cast<const __nv_bfloat16*>(p.k) + headOffset;
+  const auto* v = static_cast<const __nv_bfloat16*>(p.v) + headOffset;
+  auto* out = static_cast<__nv_bfloat16*>(p.out) + headOffset;
+  const int count = p.counts[head * nq + qBlock];
+  const int32_t* list = p.indices + static_cast<int64_t>(head * nq + qBlock) * p.maxKept;
+
+  const int warpgroup = threadIdx.x / 128, warp = (threadIdx.x % 128) / 32, lane = threadIdx.x % 32;
+  // This thread's two query rows (accumulator fragment rows r and r + 8).
+  const int rowInGroup = warp * 16 + lane / 4;
+  const int row0 = qBlock * Block + warpgroup * 64 + rowInGroup, row1 = row0 + 8;
+
+  float o[T::kOutRegs];
+#pragma unroll
+  for (int i = 0; i < T::kOutRegs; ++i) o[i] = 0.f;
+  float rowMax[2] = {-INFINITY, -INFINITY}, rowSum[2] = {0.f, 0.f};
+  const float scaleLog2 = p.scale * 1.4426950408889634f;
+
+  if (count > 0) {
+    loadTile<Block, HeadDim, T::kThreads>(tileQ, q, qBlock * Block, p.tokens);
+    loadTile<Block, HeadDim, T::kThreads>(tileK(0), k, list[0] * Block, p.tokens);
+    loadTile<Block, HeadDim, T::kThreads>(tileV(0), v, list[0] * Block, p.tokens);
+    commitLoads();
+  }
+
+  for (int j = 0; j < count; ++j) {
+    const int stage = j & 1;
+    if (j + 1 < count) {
+      const int next = list[j + 1] * Block;
+      loadTile<Block, HeadDim, T::kThreads>(tileK(stage ^ 1), k, next, p.tokens);
+      loadTile<Block, HeadDim, T::kThreads>(tileV(stage ^ 1), v, next, p.tokens);
+    }
+    commitLoads();
+    waitLoads<1>();  // everything but the prefetch just issued has landed
+    fenceAsyncProxy();
+    __syncthreads();
+
+    // S = Q K^T for this warpgroup's 64 rows.
+    float s[T::kScoreRegs];
+    wgmmaFence();
+#pragma unroll
+    for (int kk = 0; kk < HeadDim / 16; ++kk) {
+      const uint32_t panelOffset = (kk / 4) * Block * 128 + (kk % 4) * 32;
+      const uint64_t descQ = sharedDescriptor(tileQ + panelOffset + warpgroup * 64 * 128, 16, 1024);
+      const uint64_t descK = sharedDescriptor(tileK(stage) + panelOffset, 16, 1024);
+      if constexpr (Block == 128)
+        wgmmaSS_n128(s, descQ, descK, kk > 0);
+      else
+        wgmmaSS_n64(s, descQ, descK, kk > 0);
+    }
+    wgmmaCommit();
+    wgmmaWait<0>();
+    fenceRegisters(s);
+
+    // Keys past the end of the sequence (only in a partial last block).
+    const int keyBase = list[j] * Block;
+    if (keyBase + Block > p.tokens) {
+#pragma unroll
+      for (int i = 0; i < T::kScoreRegs; ++i) {
+        const int key = keyBase + 8 * (i / 4) + 2 * (lane % 4) + (i % 2);
+        if (key >= p.tokens) s[i] = -INFINITY;
+      }
+    }
+
+    // Online softmax: new row maxima, rescale of what was accumulated.
+    float tileMax[2] = {-INFINITY, -INFINITY};
+#pragma unroll
+    for (int i = 0; i < T::kScoreRegs; ++i) tileMax[(i / 2) % 2] = fmaxf(tileMax[(i / 2) % 2], s[i]);
+    float rescale[2];
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      tileMax[r] = fmaxf(tileMax[r], __shfl_xor_sync(0xffffffff, tileMax[r], 1));
+      tileMax[r] = fmaxf(tileMax[r], __shfl_xor_sync(0xffffffff, tileMax[r], 2));
+      const float newMax = fmaxf(rowMax[r], tileMax[r] * scaleLog2);
+      rescale[r] = exp2f(rowMax[r] - newMax);
+      rowMax[r] = newMax;
+      rowSum[r] *= rescale[r];
+    }
+#pragma unroll
+    for (int i = 0; i < T::kOutRegs; ++i) o[i] *= rescale[(i / 2) % 2];
+
+    // P = exp2(S * scale - max), packed into the A fragments of O += P V.
+    uint32_t pa[Block / 16][4];
+#pragma unroll
+    for (int i = 0; i < T::kScoreRegs; i += 2) {
+      const int r = (i / 2) % 2;
+      const float p0 = exp2f(s[i] * scaleLog2 - rowMax[r]);
+      const float p1 = exp2f(s[i + 1] * scaleLog2 - rowMax[r]);
+      rowSum[r] += p0 + p1;
+      pa[i / 8][(i % 8) / 2] = packBf16(p0, p1);
+    }
+
+    wgmmaFence();
+    fenceRegisters(o);
+#pragma unroll
+    for (int kk = 0; kk < Block / 16; ++kk) {
+      const uint64_t descV = sharedDescriptor(tileV(stage) + kk * 16 * 128, Block * 128, 1024);
+      if constexpr (HeadDim == 128)
+        wgmmaRS_n128(o, pa[kk], descV);
+      else
+        wgmmaRS_n64(o, pa[kk], descV);
+    }
+    wgmmaCommit();
+    wgmmaWait<0>();
+    fenceRegisters(o);
+    __syncthreads();  // this stage is refilled by the next iteration's prefetch
+  }
+
+  // Normalise and store; rows of an empty q-block get zeros and lse = -inf.
+  float inverse[2], lse[2];
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    rowSum[r] += __shfl_xor_sync(0xffffffff, rowSum[r], 1);
+    rowSum[r] += __shfl_xor_sync(0xffffffff, rowSum[r], 2);
+    inverse[r] = rowSum[r] > 0.f ? 1.f / rowSum[r] : 0.f;
+    lse[r] = rowSum[r] > 0.f ? (rowMax[r] + log2f(rowSum[r])) * 0.6931471805599453f : -INFINITY;
+  }
+  const int rows[2] = {row0, row1};
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    if (rows[r] >= p.tokens) continue;
+    __nv_bfloat16* dst = out + static_cast<int64_t>(rows[r]) * HeadDim + 2 * (lane % 4);
+#pragma unroll
+    for (int i = 2 * r; i < T::kOutRegs; i += 4) {
+      const __nv_bfloat162 pair = __floats2bfloat162_rn(o[i] * inverse[r], o[i + 1] * inverse[r]);
+      *reinterpret_cast<__nv_bfloat162*>(dst + 8 * (i / 4)) = pair;
+    }
+    if (p.lse && lane % 4 == 0)
+      p.lse[(static_cast<int64_t>(batch) * p.heads + head) * p.tokens + rows[r]] = lse[r];
+  }
+}
+
+template <int HeadDim, int Block>
+cudaError_t launch(const SparseLaunchParams& p, cudaStream_t stream) {
+  using T = HopperTile<HeadDim, Block>;
+  auto kernel = blockSparseHopperKernel<HeadDim, Block>;
+  cudaError_t status = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, T::kSharedBytes);
+  if (status != cudaSuccess) return status;
+  const dim3 grid(p.queryBlocks(), p.heads, p.batch);
+  kernel<<<grid, T::kThreads, T::kSharedBytes, stream>>>(p);
+  return cudaGetLastError();
+}
+
+}  // namespace
+
+cudaError_t launchSparseHopper(const SparseLaunchParams& p, cudaStream_t stream) {
+  int device = 0, major = 0, minor = 0;
+  if (cudaGetDevice(&device) != cudaSuccess) return cudaErrorNotSupported;
+  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
+  cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
+  if (major != 9 || minor != 0) return cudaErrorNotSupported;  // sm_90a machine code only
+  if (p.tokens <= 0 || p.batch <= 0 || p.heads <= 0) return cudaSuccess;
+  if (p.headDim == 128 && p.blockSize == 128) return launch<128, 128>(p, stream);
+  if (p.headDim == 128 && p.blockSize == 64) return launch<128, 64>(p, stream);
+  if (p.headDim == 64 && p.blockSize == 128) return launch<64, 128>(p, stream);
+  if (p.headDim == 64 && p.blockSize == 64) return launch<64, 64>(p, stream);
+  return cudaErrorNotSupported;
+}
 
 }  // namespace attnscope::cuda
