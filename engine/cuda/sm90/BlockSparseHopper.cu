@@ -72,9 +72,19 @@ __device__ __forceinline__ uint32_t packBf16(float lo, float hi) {
   return *reinterpret_cast<uint32_t*>(&v);
 }
 
+// ex2.approx with flush-to-zero: exp2f without fast-math adds range fix-ups.
+__device__ __forceinline__ float fastExp2(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+  return y;
+}
+
 template <int HeadDim, int Block>
 __global__ void __launch_bounds__(HopperTile<HeadDim, Block>::kThreads, 1)
     blockSparseHopperKernel(const SparseLaunchParams p) {
+#if defined(__CUDA_ARCH__) && !defined(__CUDA_ARCH_FEAT_SM90_ALL)
+  __trap();  // built for another target by mistake: wgmma needs sm_90a (the launcher checks first)
+#else
   using T = HopperTile<HeadDim, Block>;
   extern __shared__ uint8_t sharedRaw[];
   const uint32_t base = (sharedAddress(sharedRaw) + 1023) & ~1023u;
@@ -159,7 +169,7 @@ __global__ void __launch_bounds__(HopperTile<HeadDim, Block>::kThreads, 1)
       tileMax[r] = fmaxf(tileMax[r], __shfl_xor_sync(0xffffffff, tileMax[r], 1));
       tileMax[r] = fmaxf(tileMax[r], __shfl_xor_sync(0xffffffff, tileMax[r], 2));
       const float newMax = fmaxf(rowMax[r], tileMax[r] * scaleLog2);
-      rescale[r] = exp2f(rowMax[r] - newMax);
+      rescale[r] = fastExp2(rowMax[r] - newMax);
       rowMax[r] = newMax;
       rowSum[r] *= rescale[r];
     }
@@ -171,8 +181,8 @@ __global__ void __launch_bounds__(HopperTile<HeadDim, Block>::kThreads, 1)
 #pragma unroll
     for (int i = 0; i < T::kScoreRegs; i += 2) {
       const int r = (i / 2) % 2;
-      const float p0 = exp2f(s[i] * scaleLog2 - rowMax[r]);
-      const float p1 = exp2f(s[i + 1] * scaleLog2 - rowMax[r]);
+      const float p0 = fastExp2(fmaf(s[i], scaleLog2, -rowMax[r]));
+      const float p1 = fastExp2(fmaf(s[i + 1], scaleLog2, -rowMax[r]));
       rowSum[r] += p0 + p1;
       pa[i / 8][(i % 8) / 2] = packBf16(p0, p1);
     }
@@ -215,6 +225,7 @@ __global__ void __launch_bounds__(HopperTile<HeadDim, Block>::kThreads, 1)
     if (p.lse && lane % 4 == 0)
       p.lse[(static_cast<int64_t>(batch) * p.heads + head) * p.tokens + rows[r]] = lse[r];
   }
+#endif
 }
 
 template <int HeadDim, int Block>

@@ -34,6 +34,15 @@ __device__ __forceinline__ void fenceRegisters(float (&r)[N]) {
 #pragma unroll
   for (int i = 0; i < N; ++i) asm volatile("" : "+f"(r[i])::"memory");
 }
+// The same for A fragments in registers: keeps them alive (and unmoved) until
+// the wait that follows the multiply reading them.
+template <int Steps>
+__device__ __forceinline__ void fenceRegisters(uint32_t (&r)[Steps][4]) {
+#pragma unroll
+  for (int i = 0; i < Steps; ++i)
+#pragma unroll
+    for (int j = 0; j < 4; ++j) asm volatile("" : "+r"(r[i][j])::"memory");
+}
 
 // D (+)= A * B with A [64 x 16] and B [16 x 64] both in shared memory (K-major,
 // 128-byte swizzle). d: this thread's 32 accumulators.
