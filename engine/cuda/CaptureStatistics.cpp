@@ -5,8 +5,8 @@
 //
 // Offsets: accumulated in a shared-memory histogram per CTA, so only when
 // request.naturalIndex is defined AND the (2F-1)(2H-1)(2W-1) bins fit in the
-// device's shared memory next to the K tiles (about 50 000 bins on an H100,
-// e.g. a 16x32x32 grid's 63 x 63 x 31 = 123 039 bins do not); otherwise
+// device's shared memory next to the K tiles (about 48 000 bins on an H100
+// at head dim 128: a 16x32x32 grid's 31 x 63 x 63 = 123 039 bins do not); otherwise
 // CaptureStatistics::offsets stays undefined.
 #include "engine/cuda/CaptureStatistics.h"
 
