@@ -34,7 +34,7 @@ build() {
     tail -20 "$OUT/build.log"
     exit 1
   fi
-  grep -E "registers|spill" "$OUT/build.log" | grep -v " 0 bytes spill" | head -5 || true
+  grep "spill stores" "$OUT/build.log" | grep -v " 0 bytes spill stores, 0 bytes spill loads" | head -5 || true
   stamp "built"
 }
 
