@@ -7,7 +7,8 @@
 namespace attnscope::gpucheck {
 
 torch::Tensor tokenMask(const torch::Tensor& keep, int64_t blockSize, int64_t tokens) {
-  return keep.repeat_interleave(blockSize, 1).repeat_interleave(blockSize, 2).narrow(1, 0, tokens).narrow(2, 0, tokens);
+  auto bytes = keep.to(torch::kUInt8);
+  return bytes.repeat_interleave(blockSize, 1).repeat_interleave(blockSize, 2).narrow(1, 0, tokens).narrow(2, 0, tokens) != 0;
 }
 
 SparseReference sparseReference(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
