@@ -6,7 +6,8 @@
 # Builds into /tmp/attnscope-gpu (kept: a warm machine rebuilds
 # incrementally), runs check_gpu_attention, then our benchmark and the
 # FlexAttention anchors one after the other, and prints the merged table
-# last. Logs and JSON go to $OUT (6 files). Each part is time-boxed so the
+# last. Logs and JSON go to $OUT (7 files: build.log, check.log, bench.log,
+# ours.json, flex.json, merged.json, table.txt). Each part is time-boxed so the
 # whole run stays under ~9 minutes.
 set -uo pipefail
 PART=${1:-all}
