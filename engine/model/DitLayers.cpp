@@ -6,9 +6,19 @@ namespace attnscope {
 
 namespace {
 
+// Normalised in float32 and returned in x's dtype (WanLayerNorm).
 torch::Tensor plainLayerNorm(const torch::Tensor& x, double eps) {
-  return torch::layer_norm(x, {x.size(-1)}, {}, {}, eps);
+  return torch::layer_norm(x.to(torch::kFloat32), {x.size(-1)}, {}, {}, eps).to(x.scalar_type());
 }
+
+// A linear layer fed in its weights' dtype: float32 activations enter bf16
+// layers as bf16 (what autocast does in the reference).
+torch::Tensor linearIn(torch::nn::Linear& layer, const torch::Tensor& x) {
+  return layer(x.to(layer->weight.scalar_type()));
+}
+
+// The CPU attention kernels take float32; elsewhere attention runs in the inputs' dtype.
+torch::Tensor forAttention(const torch::Tensor& x) { return x.is_cpu() ? x.to(torch::kFloat32) : x; }
 
 // [B, L, C] -> [B, H, L, C/H]
 torch::Tensor splitHeads(const torch::Tensor& x, int64_t heads) {
@@ -27,7 +37,9 @@ RmsNormImpl::RmsNormImpl(int64_t dim, double eps) : eps(eps) {
 }
 
 torch::Tensor RmsNormImpl::forward(const torch::Tensor& x) {
-  return x * torch::rsqrt(x.pow(2).mean(-1, true) + eps) * weight;
+  // As WanRMSNorm: normalised in float32, back to x's dtype, then scaled.
+  auto x32 = x.to(torch::kFloat32);
+  return (x32 * torch::rsqrt(x32.pow(2).mean(-1, true) + eps)).to(x.scalar_type()) * weight;
 }
 
 FeedForwardImpl::FeedForwardImpl(int64_t dim, int64_t hidden, int64_t out) {
@@ -36,7 +48,7 @@ FeedForwardImpl::FeedForwardImpl(int64_t dim, int64_t hidden, int64_t out) {
 }
 
 torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) {
-  return fc2(torch::gelu(fc1(x), "tanh"));
+  return linearIn(fc2, torch::gelu(linearIn(fc1, x), "tanh"));
 }
 
 AttentionProjections::AttentionProjections(int64_t dim, int64_t heads, double eps) : heads(heads) {
@@ -51,18 +63,26 @@ AttentionProjections::AttentionProjections(int64_t dim, int64_t heads, double ep
 torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const RopeTables& rope, AttentionOp& op,
                                          int layer) {
   const int64_t B = x.size(0), N = x.size(1), C = x.size(2);
-  auto qh = applyRope(normQ(q(x)).view({B, N, heads, C / heads}), rope).transpose(1, 2).contiguous();
-  auto kh = applyRope(normK(k(x)).view({B, N, heads, C / heads}), rope).transpose(1, 2).contiguous();
-  auto vh = splitHeads(v(x), heads);
-  return o(mergeHeads(op.self(layer, qh, kh, vh)));
+  auto vh = splitHeads(linearIn(v, x), heads);
+  // RoPE rotates in float32; attention then takes q and k in v's dtype (as the reference does).
+  auto rotated = [&](torch::nn::Linear& proj, RmsNorm& norm) {
+    return applyRope(norm(linearIn(proj, x)).view({B, N, heads, C / heads}), rope)
+        .to(vh.scalar_type())
+        .transpose(1, 2)
+        .contiguous();
+  };
+  auto qh = rotated(q, normQ), kh = rotated(k, normK);
+  auto out = op.self(layer, forAttention(qh), forAttention(kh), forAttention(vh)).to(vh.scalar_type());
+  return linearIn(o, mergeHeads(out));
 }
 
 torch::Tensor CrossAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& context, AttentionOp& op,
                                           int layer) {
-  auto qh = splitHeads(normQ(q(x)), heads);
-  auto kh = splitHeads(normK(k(context)), heads);
-  auto vh = splitHeads(v(context), heads);
-  return o(mergeHeads(op.cross(layer, qh, kh, vh)));
+  auto qh = splitHeads(normQ(linearIn(q, x)), heads);
+  auto kh = splitHeads(normK(linearIn(k, context)), heads);
+  auto vh = splitHeads(linearIn(v, context), heads);
+  auto out = op.cross(layer, forAttention(qh), forAttention(kh), forAttention(vh)).to(vh.scalar_type());
+  return linearIn(o, mergeHeads(out));
 }
 
 DitBlockImpl::DitBlockImpl(int64_t dim, int64_t heads, int64_t ffnDim, double eps, bool crossAttnNorm)
@@ -78,11 +98,15 @@ DitBlockImpl::DitBlockImpl(int64_t dim, int64_t heads, int64_t ffnDim, double ep
 torch::Tensor DitBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& e0, const torch::Tensor& context,
                                     const RopeTables& rope, AttentionOp& op, int layer) {
   // Six [B, 1, C] chunks: shift/scale/gate for attention, then for the FFN.
+  // Wan's precision policy: the modulation (float32 when e0 is) and the
+  // residual stream stay in e0's dtype, the norms compute in float32, the
+  // linear layers run in their weights' dtype (bf16 on the GPU path).
   auto e = (modulation + e0).chunk(6, 1);
-  auto y = selfAttn(plainLayerNorm(x, eps) * (1 + e[1]) + e[0], rope, op, layer);
+  auto y = selfAttn(plainLayerNorm(x, eps).to(e0.scalar_type()) * (1 + e[1]) + e[0], rope, op, layer);
   auto h = x + y * e[2];
-  h = h + crossAttn(norm3 ? norm3(h) : h, context, op, layer);
-  auto f = ffn(plainLayerNorm(h, eps) * (1 + e[4]) + e[3]);
+  auto n3 = norm3 ? norm3(h.to(norm3->weight.scalar_type())).to(h.scalar_type()) : h;
+  h = h + crossAttn(n3, context, op, layer);
+  auto f = ffn(plainLayerNorm(h, eps).to(e0.scalar_type()) * (1 + e[4]) + e[3]);
   return h + f * e[5];
 }
 

@@ -3,8 +3,25 @@
 #include <cmath>
 
 #include "engine/core/Error.h"
+#include "engine/model/ModulePlacement.h"
 
 namespace attnscope {
+
+namespace {
+
+bool startsWith(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+// A linear layer fed in its weights' dtype (autocast in the reference).
+torch::Tensor linearIn(torch::nn::Linear& layer, const torch::Tensor& x) {
+  return layer->forward(x.to(layer->weight.scalar_type()));
+}
+
+}  // namespace
+
+bool keepsFloat32(const std::string& name) {
+  return startsWith(name, "time_embedding.") || startsWith(name, "time_projection.") || startsWith(name, "head.") ||
+         name.find("modulation") != std::string::npos || name.find(".norm3.") != std::string::npos;
+}
 
 torch::Tensor sinusoidalEmbedding(const torch::Tensor& t, int64_t dim) {
   const int64_t half = dim / 2;
@@ -19,11 +36,13 @@ DitHeadImpl::DitHeadImpl(int64_t dim, int64_t outFeatures, double eps) : eps(eps
 }
 
 torch::Tensor DitHeadImpl::forward(const torch::Tensor& x, const torch::Tensor& e) {
+  // In float32 (Head runs under autocast(float32) in the reference).
   auto m = (modulation + e.unsqueeze(1)).chunk(2, 1);  // shift, scale: [B, 1, C]
-  return head(torch::layer_norm(x, {x.size(-1)}, {}, {}, eps) * (1 + m[1]) + m[0]);
+  auto n = torch::layer_norm(x.to(torch::kFloat32), {x.size(-1)}, {}, {}, eps).to(m[0].scalar_type());
+  return linearIn(head, n * (1 + m[1]) + m[0]);
 }
 
-DitModelImpl::DitModelImpl(const ModelConfig& c) : config(c) {
+DitModelImpl::DitModelImpl(const ModelConfig& c, torch::Device device, torch::ScalarType dtype) : config(c) {
   const int64_t dim = c.dim;
   const int64_t channels = c.latentChannels();
   patchEmbedding = register_module(
@@ -40,9 +59,26 @@ DitModelImpl::DitModelImpl(const ModelConfig& c) : config(c) {
   timeProjection =
       register_module("time_projection", torch::nn::Sequential(torch::nn::SiLU(), torch::nn::Linear(dim, 6 * dim)));
   blocks = register_module("blocks", torch::nn::ModuleList());
-  for (int64_t i = 0; i < c.layers; ++i) blocks->push_back(DitBlock(dim, c.heads, c.ffnDim, c.eps, c.crossAttnNorm));
+  for (int64_t i = 0; i < c.layers; ++i) {
+    DitBlock block(dim, c.heads, c.ffnDim, c.eps, c.crossAttnNorm);
+    placeModule(*block, "blocks." + std::to_string(i) + ".", device, dtype, keepsFloat32);
+    blocks->push_back(block);
+  }
   head = register_module("head", DitHead(dim, channels * c.patch[0] * c.patch[1] * c.patch[2], c.eps));
+  placeModule(*this, "", device, dtype, keepsFloat32);
 }
+
+void DitModelImpl::to(torch::Device device, torch::Dtype dtype, bool nonBlocking) {
+  placeModule(*this, "", device, dtype, keepsFloat32, nonBlocking);
+}
+
+void DitModelImpl::to(torch::Dtype dtype, bool nonBlocking) {
+  placeModule(*this, "", patchEmbedding->weight.device(), dtype, keepsFloat32, nonBlocking);
+}
+
+void DitModelImpl::to(torch::Device device, bool nonBlocking) { placeModule(*this, "", device, computeDtype(), keepsFloat32, nonBlocking); }
+
+torch::ScalarType DitModelImpl::computeDtype() const { return patchEmbedding->weight.scalar_type(); }
 
 TokenGrid DitModelImpl::tokenGrid(int64_t f, int64_t h, int64_t w) const {
   const auto& p = config.patch;
@@ -57,19 +93,25 @@ torch::Tensor DitModelImpl::forward(const torch::Tensor& latents, const torch::T
                                     AttentionOp& op) {
   const int64_t B = latents.size(0), C = config.latentChannels();
   TokenGrid grid = tokenGrid(latents.size(2), latents.size(3), latents.size(4));
-  auto x = patchEmbedding(latents).flatten(2).transpose(1, 2).contiguous();  // [B, N, dim]
-  auto e = timeEmbedding->forward(sinusoidalEmbedding(t, config.freqDim));   // [B, dim]
+  // Wan's precision policy: patch and text embeddings in the compute dtype,
+  // the time embedding (and so the modulation and residual stream) in its
+  // weights' dtype, float32 on the GPU path.
+  const auto device = patchEmbedding->weight.device();
+  auto x = patchEmbedding(latents.to(device, computeDtype())).flatten(2).transpose(1, 2).contiguous();  // [B, N, dim]
+  const auto timeDtype = timeEmbedding->ptr<torch::nn::LinearImpl>(0)->weight.scalar_type();
+  auto e = timeEmbedding->forward(sinusoidalEmbedding(t.to(device), config.freqDim).to(timeDtype));  // [B, dim]
   auto e0 = timeProjection->forward(e).view({B, 6, config.dim});
-  auto ctx = textEmbedding->forward(context);                                // [B, T, dim]
+  const auto textDtype = textEmbedding->ptr<torch::nn::LinearImpl>(0)->weight.scalar_type();
+  auto ctx = textEmbedding->forward(context.to(device, textDtype));  // [B, T, dim]
   RopeTables rope = makeRope3d(grid, config.headDim());
-  if (!latents.is_cpu()) rope = {rope.cos.to(latents.device()), rope.sin.to(latents.device())};
+  if (!device.is_cpu()) rope = {rope.cos.to(device), rope.sin.to(device)};
   for (size_t i = 0; i < blocks->size(); ++i)
     x = blocks->ptr<DitBlockImpl>(i)->forward(x, e0, ctx, rope, op, static_cast<int>(i));
   x = head(x, e);  // [B, N, C * pf * ph * pw]
   const auto& p = config.patch;
   x = x.view({B, grid.frames, grid.height, grid.width, p[0], p[1], p[2], C});
   x = x.permute({0, 7, 1, 4, 2, 5, 3, 6});  // [B, C, F, pf, H, ph, W, pw]
-  return x.reshape({B, C, grid.frames * p[0], grid.height * p[1], grid.width * p[2]});
+  return x.reshape({B, C, grid.frames * p[0], grid.height * p[1], grid.width * p[2]}).to(torch::kFloat32);
 }
 
 }  // namespace attnscope

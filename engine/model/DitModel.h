@@ -13,6 +13,13 @@
 
 namespace attnscope {
 
+// Wan's precision policy for a DiT off float32 (bf16 on the GPU): these
+// parameters stay float32 because the reference computes them in float32 —
+// time embedding and projection, every modulation, the output head, the
+// cross-attention norm; all others take the compute dtype. `name` is the
+// parameter's full name (e.g. "blocks.3.modulation").
+bool keepsFloat32(const std::string& name);
+
 // Wan's sinusoidal timestep embedding: [cos(t*f), sin(t*f)], f = 10000^(-i/half).
 torch::Tensor sinusoidalEmbedding(const torch::Tensor& t, int64_t dim);
 
@@ -27,12 +34,24 @@ struct DitHeadImpl : torch::nn::Module {
 TORCH_MODULE(DitHead);
 
 struct DitModelImpl : torch::nn::Module {
-  explicit DitModelImpl(const ModelConfig& config);
+  // Built block by block straight onto `device` in `dtype` (with the float32
+  // exceptions of keepsFloat32), so a large model never exists as one float32
+  // CPU copy.
+  explicit DitModelImpl(const ModelConfig& config, torch::Device device = torch::kCPU,
+                        torch::ScalarType dtype = torch::kFloat32);
+
+  // Module::to with the precision policy: floating parameters take `dtype`
+  // except the float32 ones (keepsFloat32); everything moves to `device`.
+  void to(torch::Device device, torch::Dtype dtype, bool nonBlocking = false) override;
+  void to(torch::Dtype dtype, bool nonBlocking = false) override;
+  void to(torch::Device device, bool nonBlocking = false) override;
+  torch::ScalarType computeDtype() const;  // the dtype of the blocks' linear layers
 
   // The token grid for a latent of F x H x W (before patching).
   TokenGrid tokenGrid(int64_t latentFrames, int64_t latentHeight, int64_t latentWidth) const;
 
-  // latents: [B, Cin, F, H, W], t: [B] (0..1000), context: [B, T, textDim].
+  // latents: [B, Cin, F, H, W], t: [B] (0..1000), context: [B, T, textDim]
+  // (any floating dtype, on the model's device) -> float32 velocity.
   torch::Tensor forward(const torch::Tensor& latents, const torch::Tensor& t, const torch::Tensor& context,
                         AttentionOp& op);
 

@@ -3,7 +3,22 @@
 #include <cmath>
 #include <limits>
 
+#include "engine/model/ModulePlacement.h"
+
 namespace attnscope {
+
+namespace {
+
+double lowestOf(torch::ScalarType t) {
+  switch (t) {
+    case torch::kBFloat16: return double(std::numeric_limits<c10::BFloat16>::lowest());
+    case torch::kHalf: return double(std::numeric_limits<c10::Half>::lowest());
+    case torch::kFloat64: return std::numeric_limits<double>::lowest();
+    default: return std::numeric_limits<float>::lowest();
+  }
+}
+
+}  // namespace
 
 torch::Tensor relativePositionBuckets(int64_t queries, int64_t keys, int64_t numBuckets, int64_t maxDistance) {
   auto rel = torch::arange(keys, torch::kInt64).unsqueeze(0) - torch::arange(queries, torch::kInt64).unsqueeze(1);
@@ -24,7 +39,9 @@ Umt5LayerNormImpl::Umt5LayerNormImpl(int64_t dim, double eps) : eps(eps) {
 }
 
 torch::Tensor Umt5LayerNormImpl::forward(const torch::Tensor& x) {
-  return weight * (x * torch::rsqrt(x.pow(2).mean(-1, true) + eps));
+  // As Wan's T5LayerNorm: the mean square in float32, the result in the weight's dtype.
+  auto scaled = x * torch::rsqrt(x.to(torch::kFloat32).pow(2).mean(-1, true) + eps);
+  return weight * scaled.to(weight.scalar_type());
 }
 
 Umt5BlockImpl::Umt5BlockImpl(const Umt5Config& c) : config(c) {
@@ -47,7 +64,7 @@ Umt5BlockImpl::Umt5BlockImpl(const Umt5Config& c) : config(c) {
 
 torch::Tensor Umt5BlockImpl::positionBias(int64_t length) {
   auto buckets = relativePositionBuckets(length, length, config.buckets, config.maxDistance);
-  return bias->forward(buckets).permute({2, 0, 1}).unsqueeze(0);  // [1, H, L, L]
+  return bias->forward(buckets.to(bias->weight.device())).permute({2, 0, 1}).unsqueeze(0);  // [1, H, L, L]
 }
 
 torch::Tensor Umt5BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& keyMask) {
@@ -56,25 +73,35 @@ torch::Tensor Umt5BlockImpl::forward(const torch::Tensor& x, const torch::Tensor
   auto qh = q(h).view({B, L, H, D}).transpose(1, 2);  // [B, H, L, D]
   auto kh = k(h).view({B, L, H, D}).transpose(1, 2);
   auto vh = v(h).view({B, L, H, D}).transpose(1, 2);
-  // T5 does not scale the scores; padded keys get the lowest float, as Wan does.
+  // T5 does not scale the scores; padded keys get the dtype's lowest value and
+  // the softmax runs in float32, as Wan does.
   auto scores = torch::matmul(qh, kh.transpose(-1, -2)) + positionBias(L);
-  scores = scores.masked_fill(keyMask.view({B, 1, 1, L}).eq(0), std::numeric_limits<float>::lowest());
-  auto attended = torch::matmul(torch::softmax(scores, -1), vh).transpose(1, 2).reshape({B, L, H * D});
+  scores = scores.masked_fill(keyMask.view({B, 1, 1, L}).eq(0), lowestOf(scores.scalar_type()));
+  auto weights = torch::softmax(scores.to(torch::kFloat32), -1).to(scores.scalar_type());
+  auto attended = torch::matmul(weights, vh).transpose(1, 2).reshape({B, L, H * D});
   auto y = x + o(attended);
   auto f = norm2(y);
   return y + fc2(fc1(f) * torch::gelu(gate(f), "tanh"));
 }
 
-Umt5EncoderImpl::Umt5EncoderImpl(const Umt5Config& c) : config(c) {
+Umt5EncoderImpl::Umt5EncoderImpl(const Umt5Config& c, torch::Device device, torch::ScalarType dtype) : config(c) {
   tokenEmbedding = register_module("token_embedding", torch::nn::Embedding(c.vocab, c.dim));
+  placeModule(*tokenEmbedding, "token_embedding.", device, dtype);
   blocks = register_module("blocks", torch::nn::ModuleList());
-  for (int64_t i = 0; i < c.layers; ++i) blocks->push_back(Umt5Block(c));
+  for (int64_t i = 0; i < c.layers; ++i) {
+    Umt5Block block(c);
+    placeModule(*block, "", device, dtype);
+    blocks->push_back(block);
+  }
   norm = register_module("norm", Umt5LayerNorm(c.dim, c.eps));
+  placeModule(*norm, "", device, dtype);
 }
 
 torch::Tensor Umt5EncoderImpl::forward(const torch::Tensor& ids, const torch::Tensor& mask) {
-  auto x = tokenEmbedding(ids);
-  for (size_t i = 0; i < blocks->size(); ++i) x = blocks->ptr<Umt5BlockImpl>(i)->forward(x, mask);
+  const auto device = tokenEmbedding->weight.device();
+  auto x = tokenEmbedding(ids.to(device));
+  auto keyMask = mask.to(device);
+  for (size_t i = 0; i < blocks->size(); ++i) x = blocks->ptr<Umt5BlockImpl>(i)->forward(x, keyMask);
   return norm(x);
 }
 

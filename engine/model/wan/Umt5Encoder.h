@@ -37,8 +37,12 @@ struct Umt5BlockImpl : torch::nn::Module {
 TORCH_MODULE(Umt5Block);
 
 struct Umt5EncoderImpl : torch::nn::Module {
-  explicit Umt5EncoderImpl(const Umt5Config& c);
-  // ids, mask: [B, L] int64 -> [B, L, dim]
+  // Built part by part straight onto `device` in `dtype` (umT5-XXL's encoder
+  // would be 22 GB as one float32 CPU copy). In bf16 it follows Wan's T5:
+  // weights and activations bf16, norms' mean square and softmax in float32.
+  explicit Umt5EncoderImpl(const Umt5Config& c, torch::Device device = torch::kCPU,
+                           torch::ScalarType dtype = torch::kFloat32);
+  // ids, mask: [B, L] int64 (any device) -> [B, L, dim] on the encoder's device, in its dtype
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& mask);
   Umt5Config config;
   torch::nn::Embedding tokenEmbedding{nullptr};

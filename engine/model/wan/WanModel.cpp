@@ -4,6 +4,7 @@
 
 #include "engine/core/Error.h"
 #include "engine/model/LatentCodec.h"
+#include "engine/model/ModulePlacement.h"
 #include "engine/model/wan/TensorSource.h"
 #include "engine/model/wan/WanConfig.h"
 #include "engine/model/wan/WanKeyNames.h"
@@ -30,8 +31,9 @@ int64_t dimOf(const TensorSource& s, const std::string& name, size_t rank, size_
 
 }  // namespace
 
-DitModel loadWanDit(const WanFiles& files, const ModelConfig& config) {
-  DitModel dit(config);
+DitModel loadWanDit(const WanFiles& files, const ModelConfig& config, torch::Device device, torch::ScalarType dtype) {
+  checkPlacement(device, dtype);
+  DitModel dit(config, device, dtype);
   TensorSource source = openSafetensors(files.ditWeights);
   NameMap rename = [](const std::string& n) -> std::optional<std::string> { return n; };
   if (files.kind == WanLayoutKind::Diffusers) rename = ditNameFromDiffusers;
@@ -60,8 +62,9 @@ Umt5Config umt5ConfigFor(const WanFiles& files) {
   return c;
 }
 
-Umt5Encoder loadUmt5(const WanFiles& files, const Umt5Config& config) {
-  Umt5Encoder encoder(config);
+Umt5Encoder loadUmt5(const WanFiles& files, const Umt5Config& config, torch::Device device, torch::ScalarType dtype) {
+  checkPlacement(device, dtype);
+  Umt5Encoder encoder(config, device, dtype);
   TensorSource source = openComponent(files.textEncoderWeights);
   NameMap rename = [](const std::string& n) -> std::optional<std::string> { return n; };
   if (files.kind == WanLayoutKind::Diffusers) {
@@ -80,8 +83,11 @@ WanVaeConfig wanVaeConfigFor(const WanFiles& files) {
   return officialWanVaeConfig(dimOf(s, "decoder.head.2.weight", 5, 1), dimOf(s, "conv2.weight", 5, 0));
 }
 
-WanVaeDecoder loadWanVae(const WanFiles& files, const WanVaeConfig& config) {
+WanVaeDecoder loadWanVae(const WanFiles& files, const WanVaeConfig& config, torch::Device device,
+                         torch::ScalarType dtype) {
+  checkPlacement(device, dtype);
   WanVaeDecoder vae(config);
+  placeModule(*vae, "", device, dtype);  // small: built on the CPU, moved before loading
   TensorSource source = openComponent(files.vaeWeights);
   NameMap rename = vaeNameFromOfficial;
   if (files.kind == WanLayoutKind::Diffusers) {
@@ -100,12 +106,20 @@ WanBackend::WanBackend(WanFiles files, int64_t textLen, const WanLoadOptions& op
   if (tokenizer_->vocabSize() > t5Config_.vocab)
     throw Error("the tokenizer " + files_.tokenizerModel + " has " + std::to_string(tokenizer_->vocabSize()) +
                 " pieces, more than the text encoder's " + std::to_string(t5Config_.vocab) + " embeddings");
-  vae_ = loadWanVae(files_, wanVaeConfigFor(files_));
+  vae_ = loadWanVae(files_, wanVaeConfigFor(files_), options_.device, options_.vaeDtype);
+}
+
+void WanBackend::to(const torch::Device& device, torch::ScalarType dtype) {
+  checkPlacement(device, dtype);
+  options_.device = device;
+  options_.dtype = dtype;
+  if (!encoder_.is_empty()) placeModule(*encoder_, "", device, dtype);
+  placeModule(*vae_, "", device, options_.vaeDtype);
 }
 
 torch::Tensor WanBackend::encodeText(const std::vector<std::string>& prompts, std::vector<std::string>* pieces) {
   torch::NoGradGuard noGrad;
-  if (encoder_.is_empty()) encoder_ = loadUmt5(files_, t5Config_);
+  if (encoder_.is_empty()) encoder_ = loadUmt5(files_, t5Config_, options_.device, options_.dtype);
   std::vector<int64_t> ids, mask;
   for (const auto& p : prompts) {
     Umt5Tokens t = tokenizer_->encode(p, textLen_);
@@ -117,14 +131,15 @@ torch::Tensor WanBackend::encodeText(const std::vector<std::string>& prompts, st
   auto idT = torch::tensor(ids, torch::kInt64).view({B, textLen_});
   auto maskT = torch::tensor(mask, torch::kInt64).view({B, textLen_});
   // Wan keeps the features of the prompt's tokens and zero-pads the rest to text_len.
-  auto context = encoder_->forward(idT, maskT) * maskT.unsqueeze(-1).to(torch::kFloat32);
+  auto features = encoder_->forward(idT, maskT);
+  auto context = features * maskT.unsqueeze(-1).to(features.device(), features.scalar_type());
   if (options_.unloadTextEncoderAfterUse) unloadTextEncoder();
   return context;
 }
 
 VideoFrames WanBackend::decode(const torch::Tensor& latent, double fps) {
   torch::NoGradGuard noGrad;
-  return framesFromPixels(vae_->decode(latent.unsqueeze(0).to(torch::kFloat32), 1)[0], fps);  // [3, F, H, W]
+  return framesFromPixels(vae_->decode(latent.unsqueeze(0), 1)[0].cpu(), fps);  // [3, F, H, W]
 }
 
 std::string WanBackend::describe() const {
@@ -132,11 +147,13 @@ std::string WanBackend::describe() const {
 }
 
 Model loadWanModel(const std::string& folder, const WanLoadOptions& options) {
+  checkPlacement(options.device, options.dtype);
+  checkPlacement(options.device, options.vaeDtype);
   WanFiles files = findWanFiles(folder);
   Model m;
   m.folder = files.folder;
   m.config = readWanDitConfig(files);
-  m.dit = loadWanDit(files, m.config);
+  m.dit = loadWanDit(files, m.config, options.device, options.dtype);
   m.backend = std::make_shared<WanBackend>(files, m.config.contextTokens(), options);
   return m;
 }

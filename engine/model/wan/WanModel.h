@@ -18,16 +18,27 @@ namespace attnscope {
 
 struct WanLoadOptions {
   bool unloadTextEncoderAfterUse = false;
+  // Where the DiT and the text encoder run and their weights' dtype; bf16
+  // follows the reference's precision policy (DitModel.h keepsFloat32,
+  // Umt5Encoder.h). Each loads straight there, tensor by tensor.
+  torch::Device device = torch::kCPU;
+  torch::ScalarType dtype = torch::kFloat32;
+  // The VAE decoder runs on `device` in this dtype: float32, as the reference
+  // decodes under autocast(float32) even in a bf16 run.
+  torch::ScalarType vaeDtype = torch::kFloat32;
 };
 
 Model loadWanModel(const std::string& folder, const WanLoadOptions& options = {});
 
 // The components one at a time (used by loadWanModel and the tests).
-DitModel loadWanDit(const WanFiles& files, const ModelConfig& config);
+DitModel loadWanDit(const WanFiles& files, const ModelConfig& config, torch::Device device = torch::kCPU,
+                    torch::ScalarType dtype = torch::kFloat32);
 Umt5Config umt5ConfigFor(const WanFiles& files);  // from config.json (diffusers) or tensor shapes (official)
-Umt5Encoder loadUmt5(const WanFiles& files, const Umt5Config& config);
+Umt5Encoder loadUmt5(const WanFiles& files, const Umt5Config& config, torch::Device device = torch::kCPU,
+                     torch::ScalarType dtype = torch::kFloat32);
 WanVaeConfig wanVaeConfigFor(const WanFiles& files);
-WanVaeDecoder loadWanVae(const WanFiles& files, const WanVaeConfig& config);
+WanVaeDecoder loadWanVae(const WanFiles& files, const WanVaeConfig& config, torch::Device device = torch::kCPU,
+                         torch::ScalarType dtype = torch::kFloat32);
 
 class WanBackend : public ModelBackend {
  public:
@@ -35,7 +46,12 @@ class WanBackend : public ModelBackend {
   torch::Tensor encodeText(const std::vector<std::string>& prompts, std::vector<std::string>* pieces) override;
   VideoFrames decode(const torch::Tensor& latent, double fps) override;
   std::string describe() const override;
+  // The text encoder (now, or when it loads) goes to device/dtype; the VAE
+  // decoder to device in options.vaeDtype (float32: the reference's policy).
+  void to(const torch::Device& device, torch::ScalarType dtype) override;
 
+  // Drops the encoder's weights (on a GPU their memory returns to LibTorch's
+  // caching allocator, for the DiT and the decoder to reuse).
   void unloadTextEncoder() { encoder_ = nullptr; }
   void setUnloadTextEncoderAfterUse(bool unload) { options_.unloadTextEncoderAfterUse = unload; }
   bool textEncoderLoaded() const { return !encoder_.is_empty(); }

@@ -176,15 +176,19 @@ torch::Tensor WanVaeDecoderImpl::decode(const torch::Tensor& zNormalised, int64_
   if (zNormalised.dim() != 5 || zNormalised.size(1) != config.zDim)
     throw Error("the VAE decodes latents of shape [B, " + std::to_string(config.zDim) + ", T, h, w]");
   if (chunkFrames < 1) throw Error("chunkFrames must be at least 1");
-  auto z = zNormalised / invStd.to(zNormalised.device()) + mean.to(zNormalised.device());
-  auto x = postQuant(z);
+  // Denormalised in float32 on the decoder's device, then decoded in its weights' dtype
+  // (float32 in the reference, whose VAE runs under autocast(float32)).
+  const auto& w = postQuant->weight;
+  auto z32 = zNormalised.to(w.device(), torch::kFloat32);
+  auto z = z32 / invStd.to(w.device()) + mean.to(w.device());
+  auto x = postQuant(z.to(w.scalar_type()));
   CausalCache cache;
   std::vector<torch::Tensor> out;
   for (int64_t t = 0; t < x.size(2); t += chunkFrames) {
     cache.beginChunk();
     out.push_back(decoderChunk(x.slice(2, t, std::min<int64_t>(t + chunkFrames, x.size(2))), cache));
   }
-  return torch::cat(out, 2).clamp(-1, 1);
+  return torch::cat(out, 2).to(torch::kFloat32).clamp(-1, 1);
 }
 
 }  // namespace attnscope

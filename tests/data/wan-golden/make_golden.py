@@ -1,20 +1,21 @@
 #!/usr/bin/env python3
 """Golden outputs of the reference Wan 2.1 implementation for test_wan_golden.
 
-Run once on a machine with PyTorch (a GPU machine; CPU works too), from the
-repository root, after building attnscope-make-tiny-wan:
+Run on a machine with PyTorch (the GPU machine: tests/bench/wan/run_golden.sh
+does it there), from the repository root, with the reference sources exported
+into the ignored folder .devref/ (Wan2.1/ = github.com/Wan-Video/Wan2.1's
+`wan` package, diffusers/ = diffusers' src/diffusers; see README.md):
 
-    git clone --depth 1 https://github.com/Wan-Video/Wan2.1 build/reference/Wan2.1   # build/ is ignored
-    build/app/attnscope-make-tiny-wan --layout official --seed 2025 \
-        --out tests/data/wan-golden/model --golden-inputs tests/data/wan-golden/inputs.safetensors
-    python3 tests/data/wan-golden/make_golden.py --wan build/reference/Wan2.1 --dir tests/data/wan-golden
+    python3 tests/data/wan-golden/make_golden.py --wan .devref/Wan2.1 --devref .devref \
+        --dir tests/data/wan-golden --out tests/data/wan-golden/golden.safetensors
 
-It loads the tiny checkpoint with Wan's own classes (WanModel, T5Encoder,
-WanVAE_, FlowUniPCMultistepScheduler), runs them in float32 (TF32 off) on the
-fixed inputs and writes golden.safetensors. Commit model/, inputs.safetensors
-and golden.safetensors (a few hundred KB); never commit the reference code.
-Needs: torch, safetensors, einops, easydict, diffusers (Wan's modules import
-them); sentencepiece is optional (adds the Python tokenizer's ids).
+It loads the committed tiny checkpoint (model/, made by attnscope-make-tiny-wan)
+with Wan's own classes (WanModel, T5Encoder, WanVAE_, FlowUniPCMultistepScheduler),
+runs them in float32 (TF32 off; flash attention replaced by float32 SDPA) on
+the fixed inputs (inputs.safetensors) and writes the golden tensors. Needs
+torch, safetensors, einops, numpy; diffusers, easydict and the tokenizer's
+packages are stood in for when missing (tests/bench/wan/wan_reference.py);
+sentencepiece is optional (adds the Python tokenizer's ids).
 """
 import argparse
 import json
@@ -22,33 +23,29 @@ import os
 import sys
 
 import torch
-import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
-
-def sdpa_attention(q, k, v, q_lens=None, k_lens=None, dropout_p=0.0, softmax_scale=None, q_scale=None,
-                   causal=False, window_size=(-1, -1), deterministic=False, dtype=None, version=None):
-    # Stands in for flash_attention in float32; q, k, v: [B, L, N, D]. T2V passes no padding
-    # (self-attention lengths are full, cross-attention k_lens is None).
-    out = F.scaled_dot_product_attention(q.transpose(1, 2).float(), k.transpose(1, 2).float(),
-                                         v.transpose(1, 2).float())
-    return out.transpose(1, 2).contiguous()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench", "wan"))
+import wan_reference  # noqa: E402
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--wan", required=True, help="clone of github.com/Wan-Video/Wan2.1")
-    ap.add_argument("--dir", required=True, help="tests/data/wan-golden")
-    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--wan", required=True, help="folder holding the reference's wan/ package (.devref/Wan2.1)")
+    ap.add_argument("--devref", default=None, help="folder holding diffusers/ (.devref); a stand-in when absent")
+    ap.add_argument("--dir", required=True, help="tests/data/wan-golden (model/ and inputs.safetensors)")
+    ap.add_argument("--out", default=None, help="where to write (default: DIR/golden.safetensors)")
+    ap.add_argument("--device", default="cpu", help="cpu (exact float32, the default) or cuda")
     args = ap.parse_args()
-    sys.path.insert(0, args.wan)
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
+    wan_reference.setup(args.wan, args.devref)
+    print("diffusers:", wan_reference.diffusers_kind())
     import wan.modules.model as wan_model
     from wan.modules.t5 import T5Encoder
     from wan.modules.vae import WanVAE_
     from wan.utils.fm_solvers_unipc import FlowUniPCMultistepScheduler
-    wan_model.flash_attention = sdpa_attention
+    wan_model.flash_attention = wan_reference.sdpa_attention_function(torch.float32)
 
     dev = args.device
     model_dir = os.path.join(args.dir, "model")
@@ -80,17 +77,23 @@ def main():
     dit = dit.float().eval().to(dev)
     lat = inputs["dit.latents"].to(dev)
     seq_len = lat.shape[2] * lat.shape[3] * lat.shape[4] // 4
+    block0 = []
+    hook = dit.blocks[0].register_forward_hook(lambda mod, inp, out: block0.append(out))
     with torch.no_grad():
         out = dit([lat[0]], t=inputs["dit.t"].to(dev), context=[inputs["dit.context"][0].to(dev)], seq_len=seq_len)
+    hook.remove()
     golden["dit.out"] = out[0].unsqueeze(0).float().cpu()
+    golden["dit.block0"] = block0[0].float().cpu()  # [1, L, dim]: the first block's output
 
     # VAE decoder (the file also holds stand-in encoder tensors; only the decoder is compared).
     vsd = torch.load(os.path.join(model_dir, "Wan2.1_VAE.pth"), map_location="cpu", weights_only=False)
     base = vsd["decoder.head.2.weight"].shape[1]
     vae = WanVAE_(dim=base, z_dim=16, dim_mult=[1, 2, 4, 4], num_res_blocks=2, attn_scales=[],
                   temperal_downsample=[False, True, True], dropout=0.0)
-    missing, _ = vae.load_state_dict(vsd, strict=False)
-    assert all(k.startswith("encoder.") for k in missing), missing
+    missing, unexpected = vae.load_state_dict(vsd, strict=False)
+    # Only the encoder side (encoder.*, conv1.*) may be absent or partial; the decoder must load fully.
+    decoder_missing = [k for k in missing if not k.startswith(("encoder.", "conv1."))]
+    assert not decoder_missing and not unexpected, (decoder_missing, unexpected)
     vae = vae.float().eval().to(dev)
     mean = torch.tensor([-0.7571, -0.7089, -0.9113, 0.1075, -0.1745, 0.9653, -0.1517, 1.5508,
                          0.4134, -0.0715, 0.5517, -0.3632, -0.1922, -0.9497, 0.2503, -0.2921], device=dev)
@@ -118,9 +121,13 @@ def main():
     except ImportError:
         pass
 
-    save_file({k: v.contiguous() for k, v in golden.items()}, os.path.join(args.dir, "golden.safetensors"),
-              metadata={"reference": "github.com/Wan-Video/Wan2.1", "torch": torch.__version__, "device": dev})
-    print("wrote", os.path.join(args.dir, "golden.safetensors"), sorted(golden))
+    out_path = args.out or os.path.join(args.dir, "golden.safetensors")
+    commit_file = os.path.join(args.wan, "COMMIT")
+    commit = open(commit_file).read().strip() if os.path.isfile(commit_file) else "unknown"
+    save_file({k: v.contiguous() for k, v in golden.items()}, out_path,
+              metadata={"reference": "github.com/Wan-Video/Wan2.1@" + commit, "torch": torch.__version__,
+                        "device": dev, "diffusers": wan_reference.diffusers_kind()})
+    print("wrote", out_path, {k: list(v.shape) for k, v in sorted(golden.items())})
 
 
 if __name__ == "__main__":
