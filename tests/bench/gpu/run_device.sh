@@ -73,9 +73,10 @@ bench() {
 
 case "$PART" in
   build) build ;;
+  anchors) anchors ;;
   check) build; check ;;
   bench) build; bench ;;
   all) anchors & anchor_pid=$!
        build; check; status=$?; wait $anchor_pid; bench; stamp "done (check exit code $status)"; exit $status ;;
-  *) echo "usage: $0 [all|build|check|bench]"; exit 2 ;;
+  *) echo "usage: $0 [all|build|anchors|check|bench]"; exit 2 ;;
 esac
