@@ -54,10 +54,14 @@ print(f"dense backend: {ours['rows'][0].get('dense_backend') if ours['rows'] els
 
 cap = ours.get("capture") or {}
 if cap:
-    print(f"capture of one layer (N={cap['N']}, {cap['heads']} heads, block {cap['block']}): {cap['capture_ms']:.3f} ms "
-          f"vs dense {cap['dense_ms']:.3f} ms = {cap['capture_over_dense']:.2f}x "
+    # A captured layer runs the dense pass (which also yields the log-sum-exp)
+    # and then the statistics pass: the bar compares their sum with dense.
+    total = (cap["capture_ms"] + cap["dense_ms"]) / cap["dense_ms"]
+    cap["captured_layer_over_dense"] = round(total, 2)
+    print(f"capture of one layer (N={cap['N']}, {cap['heads']} heads, block {cap['block']}): statistics pass "
+          f"{cap['capture_ms']:.3f} ms + dense pass {cap['dense_ms']:.3f} ms = {total:.2f}x dense "
           f"(pooled row-sum err {cap['pooled_row_sum_err']:.1e}, key-mass sum err {cap['key_mass_sum_err']:.1e})")
-    bars.append((f"capture <= 1.5x dense ({cap['capture_over_dense']:.2f}x)", cap["capture_over_dense"] <= 1.5))
+    bars.append((f"captured layer (dense + statistics) <= 1.5x dense ({total:.2f}x)", total <= 1.5))
 for name, ok in bars:
     print(f"bar {'PASS' if ok else 'FAIL'}: {name}")
 if a.out:
@@ -68,4 +72,4 @@ head = next((m for m in merged if m["N"] == 32768 and abs(m["density"] - 0.1) < 
 if head:
     print(f"headline: N={head['N']} {head['density']:.0%} density, {head['ours_path']} kernel "
           f"{x(head['cudnn_over_ours'])} faster than cuDNN dense, {x(head['ours_over_flex'])} vs FlexAttention"
-          + (f"; capture {cap['capture_over_dense']:.2f}x dense" if cap else ""))
+          + (f"; captured layer {cap['captured_layer_over_dense']:.2f}x dense" if cap else ""))
