@@ -58,7 +58,9 @@ torch::Tensor DitModelImpl::forward(const torch::Tensor& latents, const torch::T
   const int64_t B = latents.size(0), C = config.latentChannels();
   TokenGrid grid = tokenGrid(latents.size(2), latents.size(3), latents.size(4));
   auto x = patchEmbedding(latents).flatten(2).transpose(1, 2).contiguous();  // [B, N, dim]
-  auto e = timeEmbedding->forward(sinusoidalEmbedding(t, config.freqDim));   // [B, dim]
+  // The embedding is computed in float32; the weights may be bfloat16 (GPU).
+  const auto dtype = patchEmbedding->weight.scalar_type();
+  auto e = timeEmbedding->forward(sinusoidalEmbedding(t, config.freqDim).to(dtype));  // [B, dim]
   auto e0 = timeProjection->forward(e).view({B, 6, config.dim});
   auto ctx = textEmbedding->forward(context);                                // [B, T, dim]
   RopeTables rope = makeRope3d(grid, config.headDim());

@@ -32,7 +32,8 @@ struct DitModelImpl : torch::nn::Module {
   // The token grid for a latent of F x H x W (before patching).
   TokenGrid tokenGrid(int64_t latentFrames, int64_t latentHeight, int64_t latentWidth) const;
 
-  // latents: [B, Cin, F, H, W], t: [B] (0..1000), context: [B, T, textDim].
+  // latents: [B, Cin, F, H, W], t: [B] (0..1000), context: [B, T, textDim];
+  // latents and context in the weights' dtype (t may stay float32).
   torch::Tensor forward(const torch::Tensor& latents, const torch::Tensor& t, const torch::Tensor& context,
                         AttentionOp& op);
 
