@@ -7,12 +7,17 @@
 
 #include "app/cli/CliSupport.h"
 #include "app/cli/Commands.h"
-#include "engine/core/Error.h"
+#include "app/cli/StageReport.h"
 #include "app/cli/StepList.h"
-#include "engine/io/Video.h"
+#include "engine/core/Error.h"
 #include "engine/model/wan/WanModel.h"
 #include "engine/pipeline/Pipeline.h"
+#ifdef ATTNSCOPE_HAVE_VIDEO
+#include "engine/io/Video.h"
+#endif
+#ifdef ATTNSCOPE_HAVE_HISTORY
 #include "engine/pipeline/RunHistory.h"
+#endif
 
 namespace attnscope::cli {
 
@@ -23,6 +28,7 @@ extern "C" void onInterrupt(int) { gInterrupted = true; }
 
 struct GenerateOptions {
   std::string model, prompt, negative, out, mask, atlas, steps = "mid", layout = "linear", tile, history, sampler;
+  std::string device = "cpu", dtype;  // dtype "" = the device's default
   int64_t frames = 0, height = 0, width = 0, block = 64;
   int stepCount = 0, threads = 0;
   double guidance = -1, shift = -1;
@@ -40,13 +46,39 @@ BlockLayout captureLayout(const GenerateOptions& o, const TokenGrid& grid) {
   return BlockLayout::tiledFor(grid, o.block);
 }
 
+// Refuses, before any work, outputs this build cannot write.
+void checkOutputsBuildable(const GenerateOptions& o) {
+#ifndef ATTNSCOPE_HAVE_VIDEO
+  if (!o.out.empty())
+    throw Error("this attnscope-cli was built without FFmpeg: it cannot write the video " + o.out +
+                " (leave out --out to generate without a video file)");
+#endif
+#ifndef ATTNSCOPE_HAVE_HISTORY
+  if (!o.history.empty())
+    throw Error("this attnscope-cli was built without SQLite: it cannot record the run in " + o.history);
+#endif
+}
+
+#ifdef ATTNSCOPE_HAVE_HISTORY
+// The run history: the database given, else the one next to the video;
+// none when there is neither.
+std::string historyPath(const GenerateOptions& o) {
+  if (o.noHistory) return "";
+  if (!o.history.empty()) return o.history;
+  return o.out.empty() ? "" : defaultHistoryPath(o.out);
+}
+#endif
+
 int run(const GenerateOptions& o, const char* argv0, bool capture) {
   setThreads(o.threads);
+  checkOutputsBuildable(o);
+  const ComputePlacement placement = parseComputePlacement(o.device, o.dtype);
   prepareOutput(o.out);
   if (capture) prepareOutput(o.atlas);
   std::string modelPath = resolveModelPath(o.model, argv0);
   Model model = Model::load(modelPath);
   if (auto* wan = dynamic_cast<WanBackend*>(model.backend.get())) wan->setUnloadTextEncoderAfterUse(o.unloadTextEncoder);
+  if (placement.device.is_cuda() || placement.dtype != torch::kFloat32) model.to(placement);
 
   GenerationRequest request;
   request.prompt = o.prompt;
@@ -82,7 +114,9 @@ int run(const GenerateOptions& o, const char* argv0, bool capture) {
   GenerationResult result = generate(model, resolved, options);
   bar.finish();
   std::signal(SIGINT, SIG_DFL);
-  writeMp4(o.out, result.video);
+#ifdef ATTNSCOPE_HAVE_VIDEO
+  if (!o.out.empty()) writeMp4(o.out, result.video);
+#endif
   if (capture) result.atlas.save(o.atlas);
 
   nlohmann::json report = {
@@ -100,23 +134,21 @@ int run(const GenerateOptions& o, const char* argv0, bool capture) {
       {"sampler", resolved.sampler},
       {"grid", grid.str()},
       {"tokens", grid.videoTokens()},
-      {"video", o.out},
+      {"video", o.out.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.out)},
+      {"device", result.device},
+      {"dtype", result.dtype},
+      {"dense_kernel", result.denseKernel.empty() ? nlohmann::json(nullptr) : nlohmann::json(result.denseKernel)},
       {"mask", o.mask.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.mask)},
       {"mask_density", plan ? nlohmann::json(plan->density()) : nlohmann::json(nullptr)},
-      {"timings",
-       {{"total_s", result.timings.total},
-        {"attention_s", result.timings.attention},
-        {"rest_s", result.timings.rest()},
-        {"text_s", result.timings.text},
-        {"denoise_s", result.timings.denoise},
-        {"decode_s", result.timings.decode}}}};
+      {"timings", stageTimingsJson(result.timings)}};
   if (capture) {
     report["atlas"] = o.atlas;
     report["layout"] = options.captureLayout.str();
     report["capture_steps"] = std::vector<int>(options.captureSteps.begin(), options.captureSteps.end());
   }
 
-  if (!o.noHistory) {
+#ifdef ATTNSCOPE_HAVE_HISTORY
+  if (const std::string db = historyPath(o); !db.empty()) {
     RunRecord record;
     record.command = capture ? "capture" : "generate";
     record.modelId = model.config.modelId;
@@ -131,22 +163,27 @@ int run(const GenerateOptions& o, const char* argv0, bool capture) {
     record.totalSeconds = result.timings.total;
     record.attentionSeconds = result.timings.attention;
     record.settingsJson = report.dump();
-    std::string db = o.history.empty() ? defaultHistoryPath(o.out) : o.history;
     report["run_id"] = RunHistory(db).add(record);
     report["history"] = db;
   }
+#endif
 
   if (o.json) {
     printJson(report);
   } else {
     if (model.config.trained == false)
       std::cerr << "note: " << model.config.modelId << " is an untrained model (random weights)\n";
-    std::cout << "wrote " << o.out;
-    if (capture) std::cout << " and " << o.atlas << " (" << result.atlas.entries.size() << " step/layer maps)";
-    std::cout << "\n";
+    if (!o.out.empty()) std::cout << "wrote " << o.out << (capture ? " and " : "");
+    if (capture)
+      std::cout << (o.out.empty() ? "wrote " : "") << o.atlas << " (" << result.atlas.entries.size()
+                << " step/layer maps)";
+    if (!o.out.empty() || capture) std::cout << "\n";
     std::cout << "timings: total " << formatSeconds(result.timings.total) << ", attention "
               << formatSeconds(result.timings.attention) << ", everything else "
               << formatSeconds(result.timings.rest()) << std::endl;
+    std::cout << "on " << result.device << " in " << result.dtype
+              << (result.denseKernel.empty() ? "" : ", dense attention kernel " + result.denseKernel) << "\n";
+    printStageTable(std::cout, result.timings);
   }
   return 0;
 }
@@ -173,7 +210,14 @@ Runner addGenerateCommand(CLI::App& app, const char* argv0, bool capture) {
   sub->add_flag("--unload-text-encoder", o->unloadTextEncoder,
                 "Real models: free the text encoder's memory once the prompts are encoded");
   sub->add_option("--mask", o->mask, "MaskPlan JSON to apply (sparse attention after its warm-up steps)");
-  sub->add_option("--out", o->out, "Output MP4")->required();
+#ifdef ATTNSCOPE_HAVE_VIDEO
+  sub->add_option("--out", o->out, "Output MP4 (default: no video file)");
+#else
+  sub->add_option("--out", o->out, "Output MP4 (this build has no FFmpeg: leave it out)");
+#endif
+  sub->add_option("--device", o->device, "Where the model runs: cpu (default), cuda or cuda:N");
+  sub->add_option("--dtype", o->dtype, "DiT weights: float32 or bfloat16 (default: float32 on cpu, bfloat16 on cuda)")
+      ->check(CLI::IsMember({"float32", "bfloat16"}));
   sub->add_option("--threads", o->threads, "CPU threads (default: all cores)");
   sub->add_flag("--allow-unknown-words", o->allowUnknown, "Drop words the model does not know instead of failing");
   sub->add_option("--history", o->history, "Run history database (default: attnscope-runs.sqlite next to --out)");

@@ -7,7 +7,9 @@
 
 #include "app/cli/Commands.h"
 #include "engine/core/Error.h"
+#ifdef ATTNSCOPE_HAVE_VIDEO
 #include "engine/io/Video.h"
+#endif
 
 int main(int argc, char** argv) {
   CLI::App app{"AttnScope: generate videos with a diffusion transformer, capture its attention, "
@@ -18,14 +20,26 @@ int main(int argc, char** argv) {
   runners["generate"] = attnscope::cli::addGenerateCommand(app, argv[0], false);
   runners["capture"] = attnscope::cli::addGenerateCommand(app, argv[0], true);
   runners["derive"] = attnscope::cli::addDeriveCommand(app);
+  // Commands that read or write video files (FFmpeg) or the run history
+  // (SQLite) are built only where those libraries were found.
+#ifdef ATTNSCOPE_HAVE_VIDEO
   runners["compare"] = attnscope::cli::addCompareCommand(app);
+#endif
   runners["strategies"] = attnscope::cli::addStrategiesCommand(app);
+#ifdef ATTNSCOPE_HAVE_HISTORY
   runners["history"] = attnscope::cli::addHistoryCommand(app);
+#endif
+#ifdef ATTNSCOPE_HAVE_VIDEO
   runners["evaluate"] = attnscope::cli::addEvaluateCommand(app, argv[0]);
+#endif
   runners["analyze"] = attnscope::cli::addAnalyzeCommand(app);
+#if defined(ATTNSCOPE_HAVE_VIDEO) && defined(ATTNSCOPE_HAVE_HISTORY)
   runners["sweep"] = attnscope::cli::addSweepCommand(app, argv[0]);
+#endif
   CLI11_PARSE(app, argc, argv);
+#ifdef ATTNSCOPE_HAVE_VIDEO
   attnscope::quietVideoLibraryLogs();
+#endif
   try {
     for (auto* sub : app.get_subcommands()) return runners.at(sub->get_name())();
   } catch (const attnscope::Cancelled&) {

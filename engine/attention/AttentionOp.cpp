@@ -4,6 +4,7 @@
 #include "engine/attention/AttentionOp.h"
 
 #include <algorithm>
+#include <iostream>
 #include <string>
 #include <utility>
 
@@ -11,6 +12,7 @@
 #include "engine/attention/AttentionSupport.h"
 #include "engine/attention/DifferentiableAttention.h"
 #include "engine/core/Error.h"
+#include "engine/cuda/CudaRuntime.h"
 
 namespace attnscope {
 
@@ -60,21 +62,30 @@ AtlasEntry& AttentionOp::entryFor(int step, int layer) {
 }
 
 torch::Tensor AttentionOp::self(int layer, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
-  const auto start = Clock::now();
+  const auto start = startTimer(q);
   const AttentionMode mode = modeFor(step_, layer);
   torch::Tensor out;
-  if (!needsDifferentiableAttention(q, k, v)) {
-    out = selfOnCpu(mode, layer, q, k, v);
-  } else if (mode == AttentionMode::Dense) {
+  if (recordsGradients(q, k, v)) {
+    // Capture and sparse kernels have no gradients; refuse to silently cut one.
+    if (mode != AttentionMode::Dense) refuseGradients(mode == AttentionMode::Capture ? "capture" : "sparse", q, k, v);
     out = differentiableAttention(q, k, v);
+  } else if (q.is_cpu() && k.is_cpu() && v.is_cpu()) {
+    out = selfOnCpu(mode, layer, q, k, v);
   } else {
-    // Capture and sparse are CPU kernels without gradients: run them on a
-    // CPU copy of GPU tensors; refuse to silently cut a gradient.
-    refuseGradients(mode == AttentionMode::Capture ? "capture" : "sparse", q, k, v);
-    out = selfOnCpu(mode, layer, q.cpu(), k.cpu(), v.cpu()).to(q.device());
+    out = selfOnDevice(mode, layer, q, k, v);
   }
-  seconds_ += secondsSince(start);
+  stopTimer(start, q);
   return out;
+}
+
+std::vector<const BlockMask*> AttentionOp::layerMasks(int layer, int64_t heads) const {
+  const MaskPlan& mask = *plan_.mask;
+  if (mask.heads != heads)
+    throw Error(planName(mask) + " has masks for " + std::to_string(mask.heads) + " heads but the model has " +
+                std::to_string(heads));
+  std::vector<const BlockMask*> masks;
+  for (int64_t h = 0; h < mask.heads; ++h) masks.push_back(&mask.mask(layer, h));
+  return masks;
 }
 
 torch::Tensor AttentionOp::selfOnCpu(AttentionMode mode, int layer, const torch::Tensor& q, const torch::Tensor& k,
@@ -87,33 +98,77 @@ torch::Tensor AttentionOp::selfOnCpu(AttentionMode mode, int layer, const torch:
       if (atlas_->heads == 0) atlas_->heads = q.size(1);
       return captureAttention(q, k, v, plan_.grid, plan_.captureLayout, plan_.captureBatch, entryFor(step_, layer),
                               workspace_);
-    case AttentionMode::Sparse: {
-      const MaskPlan& mask = *plan_.mask;
-      if (mask.heads != q.size(1))
-        throw Error(planName(mask) + " has masks for " + std::to_string(mask.heads) + " heads but the model has " +
-                    std::to_string(q.size(1)));
-      std::vector<const BlockMask*> heads;
-      for (int64_t h = 0; h < mask.heads; ++h) heads.push_back(&mask.mask(layer, h));
-      return sparseAttention(q, k, v, plan_.grid, mask.layout, heads, workspace_);
-    }
+    case AttentionMode::Sparse:
+      return sparseAttention(q, k, v, plan_.grid, plan_.mask->layout, layerMasks(layer, q.size(1)), workspace_);
   }
   throw Error("unknown attention mode");
 }
 
+torch::Tensor AttentionOp::selfOnDevice(AttentionMode mode, int layer, const torch::Tensor& q, const torch::Tensor& k,
+                                        const torch::Tensor& v) {
+  std::string whyNot;
+  torch::Tensor out;
+  switch (mode) {
+    case AttentionMode::Dense:
+      return device_.dense(q, k, v);
+    case AttentionMode::Capture:
+      if (atlas_->heads == 0) atlas_->heads = q.size(1);
+      out = device_.capture(q, k, v, plan_.grid, plan_.captureLayout, plan_.captureBatch, entryFor(step_, layer),
+                            &whyNot);
+      if (!out.defined()) warnOnce("capture", whyNot);
+      break;
+    case AttentionMode::Sparse:
+      out = device_.sparse(layer, q, k, v, plan_.grid, plan_.mask->layout, layerMasks(layer, q.size(1)), &whyNot);
+      if (!out.defined()) warnOnce("sparse attention", whyNot);
+      break;
+  }
+  return out.defined() ? out : selfOnCpuCopy(mode, layer, q, k, v);
+}
+
+torch::Tensor AttentionOp::selfOnCpuCopy(AttentionMode mode, int layer, const torch::Tensor& q, const torch::Tensor& k,
+                                         const torch::Tensor& v) {
+  auto cpu = [](const torch::Tensor& t) { return t.to(torch::kCPU, torch::kFloat32); };
+  return selfOnCpu(mode, layer, cpu(q), cpu(k), cpu(v)).to(v.device(), v.scalar_type());
+}
+
+void AttentionOp::warnOnce(const std::string& what, const std::string& why) {
+  if (!warned_.insert(what + why).second) return;
+  std::cerr << "attnscope: warning: " << what << " runs on the CPU instead of the GPU: " << why << std::endl;
+}
+
+Clock::time_point AttentionOp::startTimer(const torch::Tensor& q) const {
+  if (plan_.timeStages && q.is_cuda()) cuda::synchronize();  // work queued before is not ours
+  return Clock::now();
+}
+
+void AttentionOp::stopTimer(Clock::time_point start, const torch::Tensor& q) {
+  if (plan_.timeStages && q.is_cuda()) cuda::synchronize();
+  seconds_ += secondsSince(start);
+}
+
 torch::Tensor AttentionOp::cross(int layer, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
-  const auto start = Clock::now();
+  const auto start = startTimer(q);
   const bool capture = atlas_ && plan_.captureSteps.count(step_);
   torch::Tensor out;
-  if (!needsDifferentiableAttention(q, k, v)) {
+  if (recordsGradients(q, k, v)) {
+    if (capture) refuseGradients("capture", q, k, v);
+    out = differentiableAttention(q, k, v);
+  } else if (q.is_cpu() && k.is_cpu() && v.is_cpu()) {
     out = capture ? crossAttention(q, k, v, &entryFor(step_, layer).cross, plan_.captureBatch) : crossAttention(q, k, v);
   } else if (!capture) {
-    out = differentiableAttention(q, k, v);
+    out = device_.dense(q, k, v);
   } else {
-    refuseGradients("capture", q, k, v);
-    out = crossAttention(q.cpu(), k.cpu(), v.cpu(), &entryFor(step_, layer).cross, plan_.captureBatch).to(q.device());
+    // Video -> text maps are small ([H, N, T]): the CPU kernel on a copy.
+    auto cpu = [](const torch::Tensor& t) { return t.to(torch::kCPU, torch::kFloat32); };
+    out = crossAttention(cpu(q), cpu(k), cpu(v), &entryFor(step_, layer).cross, plan_.captureBatch)
+              .to(v.device(), v.scalar_type());
   }
-  seconds_ += secondsSince(start);
+  stopTimer(start, q);
   return out;
+}
+
+bool AttentionOp::recordsGradients(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+  return torch::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad());
 }
 
 void AttentionOp::refuseGradients(const char* mode, const torch::Tensor& q, const torch::Tensor& k,

@@ -60,6 +60,12 @@ Model Model::create(const ModelConfig& config, const std::string& vocabPath, uin
   return m;
 }
 
+void Model::to(const ComputePlacement& placement) {
+  dit->to(placement.device, placement.dtype);
+  if (!textEncoder.is_empty()) textEncoder->to(placement.device);
+  if (backend) backend->to(placement.device, placement.dtype);
+}
+
 void Model::save(const std::string& dir) const {
   fs::create_directories(dir);
   config.save((fs::path(dir) / "config.json").string());

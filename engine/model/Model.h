@@ -7,6 +7,7 @@
 #include <string>
 
 #include "engine/io/Video.h"
+#include "engine/model/ComputePlacement.h"
 #include "engine/model/DitModel.h"
 #include "engine/model/ModelConfig.h"
 #include "engine/model/TextEncoder.h"
@@ -49,6 +50,10 @@ struct Model {
   static Model create(const ModelConfig& config, const std::string& vocabPath, uint64_t seed);
   // Writes config.json, the vocabulary and the weights into `dir`.
   void save(const std::string& dir) const;
+  // Moves the DiT to the placement's device and dtype; the default model's
+  // small text encoder moves to the device in float32 (the pipeline casts
+  // its context in); a real model's backend follows ModelBackend::to.
+  void to(const ComputePlacement& placement);
 };
 
 }  // namespace attnscope

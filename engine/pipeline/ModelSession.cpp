@@ -12,9 +12,12 @@ namespace attnscope {
 ModelSession::ModelSession() = default;
 ModelSession::~ModelSession() = default;
 
-std::shared_ptr<ModelSession> ModelSession::load(const std::string& path) {
+std::shared_ptr<ModelSession> ModelSession::load(const std::string& path, const std::string& device,
+                                                 const std::string& dtype) {
+  const ComputePlacement placement = parseComputePlacement(device, dtype);  // before the slow part
   std::shared_ptr<ModelSession> session(new ModelSession());
   session->model_ = std::make_unique<Model>(Model::load(path));
+  if (placement.device.is_cuda() || placement.dtype != torch::kFloat32) session->model_->to(placement);
   return session;
 }
 

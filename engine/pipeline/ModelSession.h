@@ -15,8 +15,11 @@ struct Model;
 
 class ModelSession {
  public:
-  // Throws Error naming what is missing or malformed (see Model::load).
-  static std::shared_ptr<ModelSession> load(const std::string& path);
+  // Throws Error naming what is missing or malformed (see Model::load), or
+  // the device this build or machine lacks. device: "cpu", "cuda", "cuda:N";
+  // dtype: "float32", "bfloat16" or "" (the device's default).
+  static std::shared_ptr<ModelSession> load(const std::string& path, const std::string& device = "cpu",
+                                            const std::string& dtype = "");
   ~ModelSession();
 
   const std::string& folder() const;

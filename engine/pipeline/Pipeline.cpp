@@ -5,6 +5,7 @@
 
 #include "engine/attention/AttentionOp.h"
 #include "engine/core/Error.h"
+#include "engine/cuda/CudaRuntime.h"
 #include "engine/model/LatentCodec.h"
 #include "engine/pipeline/FlowMatchSchedule.h"
 #include "engine/pipeline/FlowUniPc.h"
@@ -17,6 +18,17 @@ using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// What attention ran in a step, for the step's timing record.
+std::string stepMode(const AttentionOp& op, int step, int64_t layers) {
+  bool sparse = false;
+  for (int layer = 0; layer < layers; ++layer) {
+    const AttentionMode mode = op.modeFor(step, layer);
+    if (mode == AttentionMode::Capture) return "capture";
+    sparse = sparse || mode == AttentionMode::Sparse;
+  }
+  return sparse ? "sparse" : "dense";
 }
 
 }  // namespace
@@ -71,8 +83,15 @@ GenerationResult generate(const Model& model, const GenerationRequest& request, 
 
   // Text: [uncond, cond] so that the cond sample is batch element 1.
   auto textStart = Clock::now();
-  // The model's device (a GPU when a trainer or benchmark moved it there).
-  const torch::Device device = model.dit->parameters().front().device();
+  // The model's device and dtype (Model::to); the sampler state stays float32.
+  const torch::Tensor anyWeight = model.dit->parameters().front();
+  const torch::Device device = anyWeight.device();
+  const torch::ScalarType dtype = anyWeight.scalar_type();
+  result.device = device.str();
+  result.dtype = dtypeName(dtype);
+  const bool onGpu = device.is_cuda();
+  const bool syncSteps = onGpu && options.timeStages;
+  if (onGpu) cuda::resetPeakAllocated(device.has_index() ? device.index() : 0);
   torch::Tensor context;  // [2, T, textDim]
   std::vector<std::string> contextTokens;
   if (model.backend) {
@@ -103,7 +122,9 @@ GenerationResult generate(const Model& model, const GenerationRequest& request, 
   plan.captureLayout = options.captureLayout;
   plan.mask = options.mask;
   plan.captureBatch = 1;
+  plan.timeStages = options.timeStages;
   AttentionOp op(plan, &atlas);
+  context = context.to(dtype);
 
   // Noise from a seeded generator, drawn in float64 so the stream does not
   // depend on vectorisation details.
@@ -121,15 +142,20 @@ GenerationResult generate(const Model& model, const GenerationRequest& request, 
   auto denoiseStart = Clock::now();
   for (int step = 0; step < r.steps; ++step) {
     if (options.cancel && options.cancel->load()) throw Cancelled();
+    const auto stepStart = Clock::now();
+    const double attentionBefore = op.attentionSeconds();
     op.beginStep(step);
     const double timestep = unipc ? unipc->timestep(step) : schedule.timestep(step);
     auto t = torch::full({2}, timestep, torch::TensorOptions().dtype(torch::kFloat32).device(device));
-    auto v = model.dit.ptr()->forward(torch::cat({x, x}), t, context, op);  // [2, C, F, h, w]
+    auto v = model.dit.ptr()->forward(torch::cat({x, x}).to(dtype), t, context, op).to(torch::kFloat32);  // [2, C, F, h, w]
     auto guided = v[0] + r.guidance * (v[1] - v[0]);
     if (unipc)
       x = unipc->step(guided.unsqueeze(0), x);
     else
       x = x + schedule.delta(step) * guided.unsqueeze(0);
+    if (syncSteps) cuda::synchronize();
+    result.timings.steps.push_back({step, stepMode(op, step, model.config.layers), secondsSince(stepStart),
+                                    op.attentionSeconds() - attentionBefore});
     if (options.progress) options.progress(step + 1, r.steps);
   }
   result.timings.denoise = secondsSince(denoiseStart);
@@ -140,6 +166,8 @@ GenerationResult generate(const Model& model, const GenerationRequest& request, 
                                : decodeLatent(x[0].cpu(), model.config.latent, model.config.defaults.fps);
   result.timings.decode = secondsSince(decodeStart);
   result.timings.total = secondsSince(start);
+  if (onGpu) result.timings.peakGpuBytes = cuda::peakAllocatedBytes(device.has_index() ? device.index() : 0);
+  result.denseKernel = op.denseKernelName();
   return result;
 }
 
