@@ -5,6 +5,7 @@
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
+#include <torch/torch.h>
 #endif
 
 namespace attnscope::cuda {
@@ -24,14 +25,27 @@ void synchronize() {
   if (deviceAvailable()) c10::cuda::device_synchronize();
 }
 
+namespace {
+
+// LibTorch 2.x initialises its caching allocator lazily, and asking for its
+// statistics before that fails ("Invalid device argument"): allocate once.
+void ensureAllocator(int device) {
+  (void)torch::empty({1}, torch::TensorOptions().device(torch::kCUDA, static_cast<c10::DeviceIndex>(device)));
+}
+
+}  // namespace
+
 int64_t peakAllocatedBytes(int device) {
   if (!deviceAvailable()) return 0;
+  ensureAllocator(device);
   const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(device));
   return stats.allocated_bytes[0].peak;  // index 0: the aggregate over pool kinds
 }
 
 void resetPeakAllocated(int device) {
-  if (deviceAvailable()) c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<c10::DeviceIndex>(device));
+  if (!deviceAvailable()) return;
+  ensureAllocator(device);
+  c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<c10::DeviceIndex>(device));
 }
 
 #else
