@@ -32,6 +32,9 @@ torch::Tensor input(const char* name) {
 
 // bf16 keeps 8 bits of mantissa; a few layers of rounding stay well under this.
 constexpr double kBf16Bar = 5e-2;
+// The VAE's ~30 convolutions over 4-channel tiny layers round more; bf16 is
+// its opt-in dtype only (the reference, and our default, decode in float32).
+constexpr double kVaeBf16Bar = 2e-1;
 
 }  // namespace
 
@@ -95,7 +98,7 @@ class TestWanPrecision : public QObject {
     auto out = loadWanVae(files_, c, torch::kCPU, torch::kBFloat16)->decode(z.to(torch::kBFloat16), 1);
     QCOMPARE(out.scalar_type(), torch::kFloat32);
     const double err = relError(out, ref);
-    QVERIFY2(err < kBf16Bar && err > 0, qPrintable(QString("VAE bf16 vs float32: relative error %1").arg(err)));
+    QVERIFY2(err < kVaeBf16Bar && err > 0, qPrintable(QString("VAE bf16 vs float32: relative error %1").arg(err)));
   }
 
   void backendMovesItsModules() {
