@@ -87,7 +87,13 @@ done
 run "dense cpu small" 120 generate "${GEN[@]}" --seed 1 --device cpu
 [ -f "$WORK/plan-small.json" ] &&
   run "sparse cpu small" 120 generate "${GEN[@]}" --seed 1 --device cpu --mask "$WORK/plan-small.json"
-echo "runs done at $(elapsed) s" >> "$LOG"
+# The GPU capture against the CPU capture of the same run (the trajectories
+# differ only by bf16 rounding): pooled-map correlation and mask agreement.
+[ -f "$WORK/atlas-small.safetensors" ] &&
+  run "capture cpu small" 120 capture "${GEN[@]}" --seed 1 --device cpu --layout tiled --block 64 \
+    --capture-steps mid --export-atlas "$WORK/atlas-cpu.safetensors" &&
+  run "atlas $GPU vs cpu" 60 analyze --atlas "$WORK/atlas-small.safetensors" --compare-atlas "$WORK/atlas-cpu.safetensors"
+echo "runs done at $(elapsed) s (logs: e2e.log, build.log, reports.jsonl)" | tee -a "$LOG"
 
 # ---- table ---------------------------------------------------------------
 python3 - "$REPORTS" "$GPU" <<'PY' | tee "$OUT/table.txt"
@@ -116,6 +122,10 @@ for r in rows:
     if "timings" not in rep:
         if rep.get("command") == "derive":
             print(f"{r['run']:22} density {rep['density']:.3f}, kept mass {rep['kept_mass']:.3f}, layout {rep['layout']}")
+        elif rep.get("command") == "analyze" and rep.get("stability"):
+            st = rep["stability"]
+            print(f"{r['run']:22} pooled-map correlation {st['correlation'][0][0]:.4f}, "
+                  f"{st['strategy']} masks at {st['density']} jaccard {st['jaccard'][0][0]:.3f}")
         continue
     t = rep["timings"]
     dense = steps_of(t, "dense")
@@ -150,4 +160,3 @@ if cpu and gpu:
 pair = ratio(f"dense {gpu_name} large", f"sparse {gpu_name} large")
 print("headline: 16x256x256 sparse/dense attention per step " + (f"{pair[1][1] / pair[0][1]:.3f}" if pair else "n/a"))
 PY
-echo "total $(elapsed) s" | tee -a "$LOG"
