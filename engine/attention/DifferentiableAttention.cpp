@@ -20,9 +20,4 @@ torch::Tensor differentiableAttention(const torch::Tensor& q, const torch::Tenso
 #endif
 }
 
-bool needsDifferentiableAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
-  if (!q.is_cpu() || !k.is_cpu() || !v.is_cpu()) return true;
-  return torch::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad());
-}
-
 }  // namespace attnscope

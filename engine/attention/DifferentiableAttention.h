@@ -4,16 +4,13 @@
 // runs on whatever device the tensors live on. With LibTorch 2.0 or newer it
 // is at::scaled_dot_product_attention (fused kernels on CUDA); on older
 // LibTorch the plain matmul / softmax / matmul composition. The CPU kernels
-// in AttentionKernels.h stay the inference path on the CPU.
+// in AttentionKernels.h stay the inference path on the CPU, DeviceAttention.h
+// on a GPU.
 //   q: [B, H, N, D]; k, v: [B, H, M, D] floating point -> [B, H, N, D]
 #include <torch/torch.h>
 
 namespace attnscope {
 
 torch::Tensor differentiableAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v);
-
-// True when attention on these inputs must take the differentiable path:
-// gradients are being recorded for one of them, or they are not on the CPU.
-bool needsDifferentiableAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v);
 
 }  // namespace attnscope

@@ -105,6 +105,7 @@ GenerationResult generate(const Model& model, const GenerationRequest& request, 
     auto ids = torch::stack({torch::tensor(uncond.ids, torch::kInt64), torch::tensor(cond.ids, torch::kInt64)}).to(device);
     context = model.textEncoder.ptr()->forward(ids);
   }
+  if (syncSteps) cuda::synchronize();  // the encoder's queued work belongs to the text stage
   result.timings.text = secondsSince(textStart);
 
   AttentionAtlas& atlas = result.atlas;

@@ -201,7 +201,10 @@ class TestCli : public QObject {
     // device, the dtype and one timing record per step.
     QDir before(dir_.path());
     const int files = before.entryList(QDir::Files).size();
-    Run r = cli(QStringList{"generate"} + kCommon + QStringList{"--device", "cpu", "--json"});
+    // A small, short run: the default model at 4x32x32 pixels, 3 steps.
+    const QStringList small = {"--prompt", "a red circle moves left", "--frames", "4", "--height", "32", "--width",
+                               "32", "--steps", "3"};
+    Run r = cli(QStringList{"generate"} + small + QStringList{"--device", "cpu", "--json"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QJsonObject j = r.json();
     QVERIFY(j["video"].isNull());
@@ -210,33 +213,33 @@ class TestCli : public QObject {
     QCOMPARE(j["dtype"].toString(), QString("float32"));
     QJsonObject t = j["timings"].toObject();
     QJsonArray steps = t["steps"].toArray();
-    QCOMPARE(steps.size(), 8);
+    QCOMPARE(steps.size(), 3);
     for (const auto& s : steps) {
       QJsonObject step = s.toObject();
       QCOMPARE(step["mode"].toString(), QString("dense"));
       QVERIFY(step["attention_s"].toDouble() <= step["seconds"].toDouble());
     }
-    QCOMPARE(t["dense_step"].toObject()["count"].toInt(), 8);
+    QCOMPARE(t["dense_step"].toObject()["count"].toInt(), 3);
     QVERIFY(t["sparse_step"].isNull());
     QVERIFY(t["peak_gpu_bytes"].isNull());
     QCOMPARE(QDir(dir_.path()).entryList(QDir::Files).size(), files);
 
     // The text report has the per-stage table.
-    Run text = cli({"generate", "--prompt", "a red circle moves left on a dark background", "--steps", "2"});
+    Run text = cli(QStringList{"generate"} + small);
     QVERIFY2(text.code == 0, qPrintable(text.err));
-    QVERIFY2(text.out.contains("denoise") && text.out.contains("dense step x2"), qPrintable(text.out));
+    QVERIFY2(text.out.contains("denoise") && text.out.contains("dense step x3"), qPrintable(text.out));
 
-    r = cli(QStringList{"generate"} + kCommon + QStringList{"--dtype", "float16"});
+    r = cli(QStringList{"generate"} + small + QStringList{"--dtype", "float16"});
     QVERIFY(r.code != 0);
     QVERIFY2(r.err.contains("--dtype") && r.err.contains("float16"), qPrintable(r.err));
-    r = cli(QStringList{"generate"} + kCommon + QStringList{"--device", "cpu", "--dtype", "bfloat16"});
+    r = cli(QStringList{"generate"} + small + QStringList{"--device", "cpu", "--dtype", "bfloat16"});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("bfloat16 needs a CUDA device"), qPrintable(r.err));
-    r = cli(QStringList{"generate"} + kCommon + QStringList{"--device", "tpu"});
+    r = cli(QStringList{"generate"} + small + QStringList{"--device", "tpu"});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("'tpu'"), qPrintable(r.err));
     if (cuda::deviceAvailable()) return;  // the next two need a machine without CUDA
-    r = cli(QStringList{"capture"} + kCommon + QStringList{"--device", "cuda", "--export-atlas", path("a.safetensors")});
+    r = cli(QStringList{"capture"} + small + QStringList{"--device", "cuda", "--export-atlas", path("a.safetensors")});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains(cuda::built() ? "no CUDA device" : "this build has no CUDA"), qPrintable(r.err));
     QVERIFY(!QFile::exists(path("a.safetensors")));
