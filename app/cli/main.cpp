@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   runners["evaluate"] = attnscope::cli::addEvaluateCommand(app, argv[0]);
   runners["analyze"] = attnscope::cli::addAnalyzeCommand(app);
   runners["sweep"] = attnscope::cli::addSweepCommand(app, argv[0]);
+  runners["probe-denoise"] = attnscope::cli::addDenoiseProbeCommand(app, argv[0]);
   CLI11_PARSE(app, argc, argv);
   attnscope::quietVideoLibraryLogs();
   try {

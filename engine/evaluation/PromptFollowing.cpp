@@ -57,6 +57,7 @@ PromptFollowingReport evaluatePromptFollowing(const Model& model, const PromptFo
   base.steps = options.steps;
   base.guidance = options.guidance;
   base.shift = options.shift;
+  base.sampler = options.sampler;
   const GenerationRequest resolved = resolveRequest(model, base);
 
   PromptFollowingReport report;
@@ -66,6 +67,7 @@ PromptFollowingReport evaluatePromptFollowing(const Model& model, const PromptFo
   report.steps = resolved.steps;
   report.guidance = resolved.guidance;
   report.shift = resolved.shift;
+  report.sampler = resolved.sampler;
 
   const int total = options.samples * resolved.steps;
   double trueJumps = 0, trackErrors = 0;

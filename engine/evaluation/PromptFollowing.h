@@ -31,6 +31,7 @@ struct PromptFollowingOptions {
   int steps = 0;            // 0 = the model's default
   double guidance = -1;     // < 0 = the model's default
   double shift = -1;        // < 0 = the model's default
+  std::string sampler;      // "" = the model's default; "euler" or "unipc"
   int keepVideos = 0;       // how many generated videos (the first ones) the report keeps
   // Called after every denoising step with (steps done, total over all samples).
   std::function<void(int, int)> progress;
@@ -69,6 +70,7 @@ struct PromptFollowingReport {
   SceneSize size;
   int steps = 0;
   double guidance = 0, shift = 0;
+  std::string sampler;
   AccuracySummary generated, groundTruth;
   double trueMeanJump = 0;     // mean jump of the true centres
   double meanTrackError = 0;   // over samples whose generated track exists; NaN when none
