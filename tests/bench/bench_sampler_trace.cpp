@@ -2,7 +2,7 @@
 // held-out captions step by step (sigma, statistics of x and of the x0
 // estimate x - sigma v, size of the guidance term), next to the statistics
 // of the true clip's latent, so that a sampler going off the data range
-// shows where it starts. Usage: bench_sampler_trace [MODEL_DIR] [SCENES] [GUIDANCE] [STEPS] [SHIFT]
+// shows where it starts. Usage: bench_sampler_trace [MODEL_DIR] [SCENES] [GUIDANCE] [STEPS] [SHIFT] [GUIDANCE_MAX_SIGMA]
 #include <cstdio>
 #include <string>
 
@@ -10,6 +10,7 @@
 #include "engine/model/LatentCodec.h"
 #include "engine/model/Model.h"
 #include "engine/pipeline/FlowMatchSchedule.h"
+#include "engine/pipeline/GuidanceInterval.h"
 #include "engine/procedural/ProceduralVideo.h"
 
 using namespace attnscope;
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   const double guidance = argc > 3 ? std::stod(argv[3]) : 4.0;
   const int steps = argc > 4 ? std::stoi(argv[4]) : 20;
   const double shift = argc > 5 ? std::stod(argv[5]) : 3.0;
+  const double maxSigma = argc > 6 ? std::stod(argv[6]) : 1.0;
   torch::set_num_threads(2);
   torch::NoGradGuard noGrad;
   Model model = Model::load(dir);
@@ -66,7 +68,7 @@ int main(int argc, char** argv) {
       auto t = torch::full({2}, schedule.timestep(s), torch::kFloat32);
       auto v = model.dit.ptr()->forward(torch::cat({x, x}), t, context, op);
       auto vu = v[0], vc = v[1];
-      auto guided = vu + guidance * (vc - vu);
+      auto guided = vu + guidanceAt(guidance, maxSigma, sigma) * (vc - vu);
       std::printf("step %2d sigma %.3f", s, sigma);
       stats("x", x);
       stats("x0hat", x[0] - sigma * guided);
