@@ -35,12 +35,12 @@ struct GenerationDefaults {
   int64_t frames = 16, height = 64, width = 64;
   int steps = 20;
   double guidance = 4.0;
-  // Guidance only at steps with sigma <= this (GuidanceInterval.h); 1 = every step.
-  double guidanceMaxSigma = 1.0;
   double shift = 3.0;
   double fps = 8.0;
   std::string sampler = "euler";  // "euler" or "unipc" (flow-matching UniPC, Wan's default)
   std::string negativePrompt;     // used when a request leaves it empty
+  // Guidance only at steps with sigma <= this (GuidanceInterval.h); 1 = every step.
+  double guidanceMaxSigma = 1.0;
 };
 
 struct ModelConfig {
