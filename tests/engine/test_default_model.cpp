@@ -66,6 +66,7 @@ class TestDefaultModel : public QObject {
     QCOMPARE(r.videos.size(), size_t(8));
     for (size_t i = 0; i < r.videos.size(); ++i) {
       const double generated = clippedShare(r.videos[i]), truth = clippedShare(r.truthVideos[i]);
+      qInfo("clip %zu: %.1f%% of channel values clipped (truth %.1f%%)", i, generated * 100, truth * 100);
       QVERIFY2(generated < 0.5, qPrintable(QString("clip %1 ('%2'): %3% of its channel values are clipped (truth %4%)")
                                                .arg(i).arg(QString::fromStdString(r.rows[i].caption))
                                                .arg(generated * 100, 0, 'f', 1).arg(truth * 100, 0, 'f', 1)));
