@@ -138,7 +138,8 @@ finetune() {
   cp $RUN/loss.csv $RUN/recipe.json $RUN/model/config.json "$OUT/" 2>/dev/null
   # The EMA weights (17.7 MB) in two parts: files over ~16 MB do not come back.
   split -b 15M -d $RUN/model/model.safetensors "$OUT/model.safetensors.part" &&
-    (cd "$OUT" && sha256sum model.safetensors.part* > model.sha256 && sha256sum $RUN/model/model.safetensors)
+    (cd "$OUT" && sha256sum model.safetensors.part* > model.sha256) &&
+    (cd $RUN/model && sha256sum model.safetensors >> "$OUT/model.sha256") && cat "$OUT/model.sha256"
   echo "rc $rc"
   python3 - "$RUN/recipe.json" <<'PY'
 import json, sys
