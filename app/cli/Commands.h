@@ -17,5 +17,6 @@ Runner addHistoryCommand(CLI::App& app);
 Runner addEvaluateCommand(CLI::App& app, const char* argv0);
 Runner addAnalyzeCommand(CLI::App& app);
 Runner addSweepCommand(CLI::App& app, const char* argv0);
+Runner addDenoiseProbeCommand(CLI::App& app, const char* argv0);
 
 }  // namespace attnscope::cli

@@ -25,10 +25,10 @@ std::atomic<bool> gInterrupted{false};
 extern "C" void onEvaluateInterrupt(int) { gInterrupted = true; }
 
 struct EvaluateOptions {
-  std::string model, strip, csv;
+  std::string model, strip, csv, sampler;
   int samples = 50, steps = 0, stripRows = 4, threads = 0;
   uint64_t seedOffset = 0;
-  double guidance = -1, shift = -1;
+  double guidance = -1, guidanceMaxSigma = -1, shift = -1;
   bool json = false, stripTruth = false;
 };
 
@@ -81,6 +81,8 @@ int run(const EvaluateOptions& o, const char* argv0) {
   options.steps = o.steps;
   options.guidance = o.guidance;
   options.shift = o.shift;
+  options.sampler = o.sampler;
+  options.guidanceMaxSigma = o.guidanceMaxSigma;
   options.keepVideos = o.strip.empty() ? 0 : std::min(o.stripRows, o.samples);
   ProgressBar bar("evaluate", !o.json);
   options.progress = [&](int done, int total) { bar.update(done, total); };
@@ -131,6 +133,8 @@ int run(const EvaluateOptions& o, const char* argv0) {
       {"steps", r.steps},
       {"guidance", r.guidance},
       {"shift", r.shift},
+      {"sampler", r.sampler},
+      {"guidance_max_sigma", r.guidanceMaxSigma},
       {"generated", summaryJson(r.generated)},
       {"ground_truth", summaryJson(r.groundTruth)},
       {"true_mean_jump_px", number(r.trueMeanJump)},
@@ -161,9 +165,9 @@ int run(const EvaluateOptions& o, const char* argv0) {
                 colourName(s.generated.colour).c_str(), motionName(s.motion).c_str(),
                 s.directionScored ? motionName(s.generated.direction).c_str() : "-", px(s.generatedJump).c_str());
   }
-  std::printf("\nmodel %s, %zu held-out scenes, %lldx%lldx%lld, %d steps, %.1f s\n", r.modelId.c_str(),
-              r.rows.size(), (long long)r.size.frames, (long long)r.size.height, (long long)r.size.width, r.steps,
-              r.seconds);
+  std::printf("\nmodel %s, %zu held-out scenes, %lldx%lldx%lld, %d %s steps, guidance %.1f (sigma <= %.2f), shift %.1f, %.1f s\n",
+              r.modelId.c_str(), r.rows.size(), (long long)r.size.frames, (long long)r.size.height,
+              (long long)r.size.width, r.steps, r.sampler.c_str(), r.guidance, r.guidanceMaxSigma, r.shift, r.seconds);
   std::printf("%-14s %18s %30s %16s\n", "", "colour accuracy", "direction accuracy (scored)", "mean jump");
   std::printf("%-14s %11s %2d/%-3d %21s %3d/%-3d %16s\n", "generated", pct(r.generated.colourAccuracy).c_str(),
               r.generated.colourRight, r.generated.samples, pct(r.generated.directionAccuracy).c_str(),
@@ -191,6 +195,9 @@ Runner addEvaluateCommand(CLI::App& app, const char* argv0) {
   sub->add_option("--seed-offset", o->seedOffset, "First held-out scene: seed base + this (default 0)");
   sub->add_option("--guidance", o->guidance, "Classifier-free guidance scale (default: the model's)");
   sub->add_option("--shift", o->shift, "Flow-matching timestep shift (default: the model's)");
+  sub->add_option("--sampler", o->sampler, "euler or unipc (default: the model's)");
+  sub->add_option("--guidance-max-sigma", o->guidanceMaxSigma,
+                  "Guidance only at steps with sigma <= this; 1 = every step (default: the model's)");
   sub->add_option("--strip", o->strip, "Write a PNG of the first generated clips (rows = samples, columns = frames)");
   sub->add_option("--strip-rows", o->stripRows, "Clips in the --strip picture (default 4)");
   sub->add_flag("--strip-truth", o->stripTruth, "Show each clip's ground-truth render under it in the --strip");

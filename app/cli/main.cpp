@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
 #if defined(ATTNSCOPE_HAVE_VIDEO) && defined(ATTNSCOPE_HAVE_HISTORY)
   runners["sweep"] = attnscope::cli::addSweepCommand(app, argv[0]);
 #endif
+  runners["probe-denoise"] = attnscope::cli::addDenoiseProbeCommand(app, argv[0]);
   CLI11_PARSE(app, argc, argv);
 #ifdef ATTNSCOPE_HAVE_VIDEO
   attnscope::quietVideoLibraryLogs();

@@ -41,7 +41,11 @@ int main(int argc, char** argv) {
   app.add_option("--config", configPath, "Model config.json for a fresh run (default: the default architecture)")
       ->check(CLI::ExistingFile);
   app.add_option("--vocab", s.vocabPath, "Vocabulary for a fresh run")->check(CLI::ExistingFile);
-  app.add_option("--resume", s.resumeFrom, "Continue from this run folder or checkpoint folder");
+  auto* resume = app.add_option("--resume", s.resumeFrom, "Continue from this run folder or checkpoint folder");
+  app.add_option("--init-from", s.initFrom,
+                 "Fresh schedule and optimiser, weights (and EMA) from this model folder, e.g. assets/default")
+      ->check(CLI::ExistingPath)
+      ->excludes(resume);
   app.add_option("--minutes", s.minutes, "Stop after this many minutes (a checkpoint is written); 0 = no limit");
   app.add_option("--device", s.device, "cuda or cpu")->check(CLI::IsMember({"cuda", "cpu"}));
   app.add_option("--precision", s.precision, "auto (bf16 autocast on CUDA), bf16 or fp32")

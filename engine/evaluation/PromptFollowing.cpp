@@ -57,6 +57,8 @@ PromptFollowingReport evaluatePromptFollowing(const Model& model, const PromptFo
   base.steps = options.steps;
   base.guidance = options.guidance;
   base.shift = options.shift;
+  base.sampler = options.sampler;
+  base.guidanceMaxSigma = options.guidanceMaxSigma;
   const GenerationRequest resolved = resolveRequest(model, base);
 
   PromptFollowingReport report;
@@ -66,6 +68,8 @@ PromptFollowingReport evaluatePromptFollowing(const Model& model, const PromptFo
   report.steps = resolved.steps;
   report.guidance = resolved.guidance;
   report.shift = resolved.shift;
+  report.sampler = resolved.sampler;
+  report.guidanceMaxSigma = resolved.guidanceMaxSigma;
 
   const int total = options.samples * resolved.steps;
   double trueJumps = 0, trackErrors = 0;

@@ -30,7 +30,9 @@ struct PromptFollowingOptions {
   uint64_t seedOffset = 0;  // scene i uses seed kHeldOutSeedBase + seedOffset + i
   int steps = 0;            // 0 = the model's default
   double guidance = -1;     // < 0 = the model's default
+  double guidanceMaxSigma = -1;  // < 0 = the model's default (GuidanceInterval.h)
   double shift = -1;        // < 0 = the model's default
+  std::string sampler;      // "" = the model's default; "euler" or "unipc"
   int keepVideos = 0;       // how many generated videos (the first ones) the report keeps
   // Called after every denoising step with (steps done, total over all samples).
   std::function<void(int, int)> progress;
@@ -68,7 +70,8 @@ struct PromptFollowingReport {
   bool modelTrained = false;
   SceneSize size;
   int steps = 0;
-  double guidance = 0, shift = 0;
+  double guidance = 0, guidanceMaxSigma = 0, shift = 0;
+  std::string sampler;
   AccuracySummary generated, groundTruth;
   double trueMeanJump = 0;     // mean jump of the true centres
   double meanTrackError = 0;   // over samples whose generated track exists; NaN when none

@@ -67,6 +67,7 @@ ModelConfig ModelConfig::load(const std::string& path) {
     read(d, "width", c.defaults.width, path);
     read(d, "steps", c.defaults.steps, path);
     read(d, "guidance", c.defaults.guidance, path);
+    read(d, "guidance_max_sigma", c.defaults.guidanceMaxSigma, path);
     read(d, "shift", c.defaults.shift, path);
     read(d, "fps", c.defaults.fps, path);
   }
@@ -104,6 +105,7 @@ void ModelConfig::save(const std::string& path) const {
               {"width", defaults.width},
               {"steps", defaults.steps},
               {"guidance", defaults.guidance},
+              {"guidance_max_sigma", defaults.guidanceMaxSigma},
               {"shift", defaults.shift},
               {"fps", defaults.fps}}}};
   std::ofstream out(path);

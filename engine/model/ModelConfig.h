@@ -39,6 +39,8 @@ struct GenerationDefaults {
   double fps = 8.0;
   std::string sampler = "euler";  // "euler" or "unipc" (flow-matching UniPC, Wan's default)
   std::string negativePrompt;     // used when a request leaves it empty
+  // Guidance only at steps with sigma <= this (GuidanceInterval.h); 1 = every step.
+  double guidanceMaxSigma = 1.0;
 };
 
 struct ModelConfig {

@@ -22,6 +22,7 @@ struct GenerationRequest {
   int64_t frames = 0, height = 0, width = 0;
   int steps = 0;
   double guidance = -1;
+  double guidanceMaxSigma = -1;  // guidance only where sigma <= this (GuidanceInterval.h)
   double shift = -1;
   uint64_t seed = 0;
   bool allowUnknownWords = false;

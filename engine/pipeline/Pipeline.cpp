@@ -9,6 +9,7 @@
 #include "engine/model/LatentCodec.h"
 #include "engine/pipeline/FlowMatchSchedule.h"
 #include "engine/pipeline/FlowUniPc.h"
+#include "engine/pipeline/GuidanceInterval.h"
 
 namespace attnscope {
 
@@ -40,6 +41,7 @@ GenerationRequest resolveRequest(const Model& model, GenerationRequest r) {
   if (r.width <= 0) r.width = d.width;
   if (r.steps <= 0) r.steps = d.steps;
   if (r.guidance < 0) r.guidance = d.guidance;
+  if (r.guidanceMaxSigma < 0) r.guidanceMaxSigma = d.guidanceMaxSigma;
   if (r.shift <= 0) r.shift = d.shift;
   if (r.sampler.empty()) r.sampler = d.sampler;
   if (r.sampler != "euler" && r.sampler != "unipc")
@@ -149,7 +151,8 @@ GenerationResult generate(const Model& model, const GenerationRequest& request, 
     const double timestep = unipc ? unipc->timestep(step) : schedule.timestep(step);
     auto t = torch::full({2}, timestep, torch::TensorOptions().dtype(torch::kFloat32).device(device));
     auto v = model.dit.ptr()->forward(torch::cat({x, x}).to(dtype), t, context, op).to(torch::kFloat32);  // [2, C, F, h, w]
-    auto guided = v[0] + r.guidance * (v[1] - v[0]);
+    const double sigma = unipc ? unipc->sigmas()[step] : schedule.sigmas[step];
+    auto guided = v[0] + guidanceAt(r.guidance, r.guidanceMaxSigma, sigma) * (v[1] - v[0]);
     if (unipc)
       x = unipc->step(guided.unsqueeze(0), x);
     else

@@ -112,6 +112,19 @@ std::string lossLogOf(const std::string& checkpointFolder) {
   return (run / "loss.csv").string();
 }
 
+// What a run that started from a trained model started from: its folder,
+// and the steps, clips and loss its recipe records (when it has one).
+json initialModelRecord(const std::string& folder) {
+  fs::path dir(folder);
+  if (fs::is_regular_file(dir)) dir = dir.parent_path();
+  json record = {{"folder", folder}};
+  if (!fs::exists(dir / "recipe.json")) return record;
+  json recipe = readJsonFile(dir / "recipe.json");
+  for (const char* key : {"model_id", "steps_done", "samples_seen", "final_loss", "git_commit"})
+    if (recipe.contains(key)) record[key] = recipe[key];
+  return record;
+}
+
 }  // namespace
 
 TrainingReport train(const TrainerSettings& settings, const std::function<void(const LossRow&, int64_t)>& onLog,
@@ -127,6 +140,8 @@ TrainingReport train(const TrainerSettings& settings, const std::function<void(c
   TrainingState state;
   Checkpoint checkpoint;
   const bool resumed = !settings.resumeFrom.empty();
+  if (resumed && !settings.initFrom.empty())
+    throw Error("give either a checkpoint to resume from or a model to start from, not both");
   if (resumed) {
     checkpoint = loadCheckpoint(settings.resumeFrom);
     if (settings.configGiven)
@@ -137,6 +152,12 @@ TrainingReport train(const TrainerSettings& settings, const std::function<void(c
     state.options = TrainingOptions::fromJson(merged, "training options");
     model = checkpoint.model;
     ema = checkpoint.ema;
+  } else if (!settings.initFrom.empty()) {
+    state.options = TrainingOptions::fromJson(settings.optionOverrides, "training options");
+    model = Model::load(settings.initFrom);
+    ema = Model::load(settings.initFrom);
+    if (model.backend) throw Error("--init-from needs a model of the built-in architecture, got " + settings.initFrom);
+    if (settings.configGiven) requireSameArchitecture(model.config, settings.config, settings.initFrom + " vs --config");
   } else {
     state.options = TrainingOptions::fromJson(settings.optionOverrides, "training options");
     settings.config.validate();
@@ -292,6 +313,7 @@ TrainingReport train(const TrainerSettings& settings, const std::function<void(c
       {"data", "procedural clips sampleScene(seed) with seeds below kHeldOutSeedBase (2^40), rendered at the model's default size"},
       {"weights", "EMA of the trained weights"},
       {"git_commit", settings.gitCommit}};
+  if (!settings.initFrom.empty()) recipe["init_from"] = initialModelRecord(settings.initFrom);
   if (settings.probeScenes > 0)
     recipe["probe"] = {{"held_out_scenes", settings.probeScenes},
                        {"colour_accuracy", report.probeColour},

@@ -26,6 +26,10 @@ namespace attnscope {
 struct TrainerSettings {
   std::string outDir;
   std::string resumeFrom;        // run or checkpoint folder; empty = a fresh run
+  // A fresh run (new schedule, new optimiser state) whose weights, and EMA,
+  // start from this model folder (e.g. assets/default) instead of random;
+  // its architecture is the folder's config. Exclusive with resumeFrom.
+  std::string initFrom;
   ModelConfig config;            // fresh runs (and checked against the checkpoint when configGiven)
   bool configGiven = false;
   std::string vocabPath;         // fresh runs

@@ -14,6 +14,7 @@
 #include <random>
 
 #include "engine/core/Error.h"
+#include "engine/evaluation/DenoisingProbe.h"
 #include "engine/evaluation/PromptFollowing.h"
 #include "engine/evaluation/TrackMetrics.h"
 #include "engine/evaluation/VideoStrip.h"
@@ -114,6 +115,37 @@ class TestEvaluation : public QObject {
     }
     QVERIFY(cancelled);
     QCOMPARE(calls, 1);
+  }
+
+  void denoisingProbeScoresEveryBranchAndReadsTheTruthAtLowNoise() {
+    const Model model = tinyModel();
+    DenoisingProbeOptions o;
+    o.samples = 2;
+    o.sigmas = {0.001, 0.9};
+    const DenoisingProbeReport r = probeDenoising(model, o);
+    QCOMPARE(r.truthSamples, 2);
+    QCOMPARE(int(r.rows.size()), 2);
+    for (const auto& row : r.rows) {
+      QCOMPARE(row.samples, 2);
+      for (const DenoisingBranch* b : {&row.uncond, &row.cond, &row.guided}) {
+        QVERIFY(std::isfinite(b->velocityLoss) && b->velocityLoss > 0);
+        QVERIFY(b->maskColourRight >= 0 && b->maskColourRight <= 2);
+        QVERIFY(b->directionRight <= row.directionSamples);
+      }
+    }
+    // At sigma 0.001 the estimate is the clip itself, whatever the (random)
+    // model says: the colour under the true shape is the caption's, and the
+    // detector sees what it sees on the truth.
+    const DenoisingProbeRow& clean = r.rows[0];
+    QCOMPARE(clean.cond.maskColourRight, 2);
+    QCOMPARE(clean.uncond.maskColourRight, 2);
+    QCOMPARE(clean.cond.detectorColourRight, r.truthColourRight);
+    QVERIFY(clean.cond.estimateError < 1e-4);
+    o.sigmas = {1.5};
+    QVERIFY(errorOf([&] { probeDenoising(model, o); }).contains("sigma must be in (0, 1]"));
+    o.sigmas = {0.5};
+    o.samples = 0;
+    QVERIFY(errorOf([&] { probeDenoising(model, o); }).contains("at least 1 sample"));
   }
 
   void badOptionsAreRefused() {

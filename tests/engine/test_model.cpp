@@ -17,6 +17,7 @@
 #include "engine/model/Model.h"
 #include "engine/model/Rope3d.h"
 #include "engine/pipeline/FlowMatchSchedule.h"
+#include "engine/pipeline/GuidanceInterval.h"
 #include "engine/pipeline/Pipeline.h"
 #include "engine/tensorio/TensorIO.h"
 
@@ -202,6 +203,35 @@ class TestModel : public QObject {
     msg = rewrite(misshaped);
     QVERIFY2(msg.contains("head.head.weight is [3, 3]"), qPrintable(msg));
     QVERIFY(errorOf([&] { Model::load(dir.filePath("nowhere").toStdString()); }).contains("does not exist"));
+  }
+
+  void guidanceIntervalLeavesTheNoisiestStepsUnguided() {
+    QCOMPARE(guidanceAt(4.0, 0.95, 1.0), 1.0);
+    QCOMPARE(guidanceAt(4.0, 0.95, 0.95), 4.0);
+    QCOMPARE(guidanceAt(4.0, 1.0, 1.0), 4.0);
+    Model model = Model::create(tinyConfig(), vocabPath(), 5);
+    QCOMPARE(model.config.defaults.guidanceMaxSigma, 1.0);  // guidance at every step unless a model says otherwise
+    GenerationRequest req;
+    req.prompt = "a blue square moves up";
+    req.seed = 11;
+    req.guidance = 1.0;
+    const GenerationResult plain = generate(model, req);
+    QCOMPARE(plain.request.guidanceMaxSigma, 1.0);
+    req.guidance = 6.0;
+    const GenerationResult guided = generate(model, req);
+    QVERIFY(guided.video.rgb != plain.video.rgb);
+    // Every step of a 3-step run has sigma > 0: an interval ending at 0 guides none of them.
+    req.guidanceMaxSigma = 0.0;
+    QVERIFY(generate(model, req).video.rgb == plain.video.rgb);
+    // Only the first step (sigma 1) unguided: neither of the two.
+    req.guidanceMaxSigma = 0.99;
+    const GenerationResult interval = generate(model, req);
+    QVERIFY(interval.video.rgb != plain.video.rgb && interval.video.rgb != guided.video.rgb);
+    // The model's default comes from config.json and survives a save / load.
+    model.config.defaults.guidanceMaxSigma = 0.9;
+    QTemporaryDir dir;
+    model.save(dir.path().toStdString());
+    QCOMPARE(Model::load(dir.path().toStdString()).config.defaults.guidanceMaxSigma, 0.9);
   }
 
   void generationIsDeterministicCancellableAndCaptures() {

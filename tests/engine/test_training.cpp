@@ -333,6 +333,37 @@ class TestTraining : public QObject {
     QCOMPARE(recipe.at("options").at("batch").get<int64_t>(), int64_t(4));
   }
 
+  void initFromStartsAFreshScheduleFromATrainedModel() {
+    QTemporaryDir dir;
+    TrainerSettings base = tinySettings(dir.filePath("base"));
+    base.optionOverrides["steps"] = 2;
+    train(base, nullptr, nullptr);
+    const std::string shipped = dir.filePath("base/model").toStdString();
+    // A vanishing learning rate: the optimiser moves nothing measurable, so
+    // the new run's EMA must be the model it started from.
+    TrainerSettings next = tinySettings(dir.filePath("next"));
+    next.config = ModelConfig{};  // ignored: the architecture is the started-from model's
+    next.initFrom = shipped;
+    next.optionOverrides["steps"] = 2;
+    next.optionOverrides["lr"] = 1e-30;
+    TrainingReport r = train(next, nullptr, nullptr);
+    QCOMPARE(r.step, int64_t(2));
+    auto before = weightsOf(shipped + "/model.safetensors");
+    auto after = weightsOf(dir.filePath("next/model/model.safetensors").toStdString());
+    QCOMPARE(after.size(), before.size());
+    for (const auto& [name, t] : before) QVERIFY2(torch::allclose(after.at(name), t, 1e-6, 1e-12), name.c_str());
+    std::ifstream recipeFile(dir.filePath("next/recipe.json").toStdString());
+    auto recipe = nlohmann::json::parse(recipeFile);
+    QCOMPARE(recipe.at("steps_done").get<int64_t>(), int64_t(2));
+    QCOMPARE(recipe.at("init_from").at("steps_done").get<int64_t>(), int64_t(2));
+    QCOMPARE(recipe.at("init_from").at("folder").get<std::string>(), shipped);
+    // Starting from a model and resuming a checkpoint at once is refused.
+    TrainerSettings both = tinySettings(dir.filePath("both"));
+    both.initFrom = shipped;
+    both.resumeFrom = dir.filePath("base").toStdString();
+    QVERIFY(errorOf([&] { train(both, nullptr, nullptr); }).contains("not both"));
+  }
+
   void badCheckpointsAreRefusedWithTheirFault() {
     QTemporaryDir dir;
     TrainerSettings s = tinySettings(dir.filePath("run"));
