@@ -57,6 +57,14 @@ QString mismatch(const SafetensorsFile& golden, const std::string& name, const t
 const std::set<std::string> kCompared = {"t5.python_ids", "t5.out",      "dit.block0",  "dit.out",
                                          "vae.out",       "unipc.sigmas", "unipc.final"};
 
+// Dense attention over the latents' token grid (with the model's text tokens).
+AttentionPlan densePlan(const DitModel& dit, const ModelConfig& c, const torch::Tensor& latents) {
+  AttentionPlan plan;
+  plan.grid = dit->tokenGrid(latents.size(2), latents.size(3), latents.size(4));
+  plan.grid.text = c.contextTokens();
+  return plan;
+}
+
 }  // namespace
 
 class TestWanGolden : public QObject {
@@ -112,17 +120,14 @@ class TestWanGolden : public QObject {
     ModelConfig c = readWanDitConfig(files_);
     DitModel dit = loadWanDit(files_, c);
     auto latents = tensorOf(*inputs_, "dit.latents");
-    TokenGrid grid = dit->tokenGrid(latents.size(2), latents.size(3), latents.size(4));
-    grid.text = c.contextTokens();
-    AttentionPlan plan;
-    plan.grid = grid;
+    const AttentionPlan plan = densePlan(dit, c, latents);
     AttentionOp op(plan, nullptr);
     // DitModel::forward up to the first block, step by step.
     auto x = dit->patchEmbedding(latents).flatten(2).transpose(1, 2).contiguous();
     auto e = dit->timeEmbedding->forward(sinusoidalEmbedding(tensorOf(*inputs_, "dit.t"), c.freqDim));
     auto e0 = dit->timeProjection->forward(e).view({1, 6, c.dim});
     auto ctx = dit->textEmbedding->forward(paddedContext(c));
-    auto out = dit->blocks->ptr<DitBlockImpl>(0)->forward(x, e0, ctx, makeRope3d(grid, c.headDim()), op, 0);
+    auto out = dit->blocks->ptr<DitBlockImpl>(0)->forward(x, e0, ctx, makeRope3d(plan.grid, c.headDim()), op, 0);
     COMPARE("dit.block0", out);
   }
 
@@ -131,10 +136,7 @@ class TestWanGolden : public QObject {
     ModelConfig c = readWanDitConfig(files_);
     DitModel dit = loadWanDit(files_, c);
     auto latents = tensorOf(*inputs_, "dit.latents");
-    TokenGrid grid = dit->tokenGrid(latents.size(2), latents.size(3), latents.size(4));
-    grid.text = c.contextTokens();
-    AttentionPlan plan;
-    plan.grid = grid;
+    const AttentionPlan plan = densePlan(dit, c, latents);
     AttentionOp op(plan, nullptr);
     auto out = dit->forward(latents, tensorOf(*inputs_, "dit.t"), paddedContext(c), op);
     COMPARE("dit.out", out);
