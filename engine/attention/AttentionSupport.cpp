@@ -17,6 +17,11 @@ std::string shapeOf(const torch::Tensor& t) {
 
 }  // namespace
 
+std::vector<float> toFloatVector(const torch::Tensor& t) {
+  auto c = t.to(torch::kCPU, torch::kFloat32).contiguous();
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
 void checkInputs(const char* op, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                  bool self, bool anyFloat) {
   const std::string where = std::string(op) + ": ";

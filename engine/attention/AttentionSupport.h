@@ -27,6 +27,9 @@ void checkInputs(const char* op, const torch::Tensor& q, const torch::Tensor& k,
 // Throws Error unless the grid has exactly n video tokens and the layout fits it.
 void checkGrid(const char* op, const TokenGrid& grid, const BlockLayout& layout, int64_t n);
 
+// A tensor's values as float32 on the host, for the atlas (any device, any dtype).
+std::vector<float> toFloatVector(const torch::Tensor& t);
+
 inline double softmaxScale(int64_t headDim) { return 1.0 / std::sqrt(static_cast<double>(headDim)); }
 
 // Rows of queries one dense or capture task handles (its [rows, N] score

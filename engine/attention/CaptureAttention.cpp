@@ -21,11 +21,6 @@ namespace {
 // thread count, with memory bounded by a constant number of partial sums.
 constexpr int64_t kSegments = 4;
 
-std::vector<float> toVector(const torch::Tensor& t) {
-  auto c = t.contiguous();
-  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
-}
-
 // Adds each probability row to the offset histogram of its query. With
 // base(f, y, x) = (f * (2H-1) + y) * (2W-1) + x, the bin of key j seen from
 // query i is base(j) - base(i) + base(F-1, H-1, W-1), so one row is the key
@@ -148,10 +143,10 @@ torch::Tensor captureAttention(const torch::Tensor& q, const torch::Tensor& k, c
   std::vector<double> tokensPerBlock;
   for (int64_t b = 0; b < nb; ++b) tokensPerBlock.push_back(double(layout.blockTokens(grid, b)));
   auto pooled = pooledParts.sum(0).div_(torch::tensor(tokensPerBlock, q.options()).view({1, nb, 1}));
-  out.pooled = toVector(pooled);
-  out.sink = toVector(sinkParts.sum(0).div_(double(N)));
-  out.entropy = toVector(entropy);
-  out.offsets = toVector(offsetParts.sum(0).div_(double(N)));
+  out.pooled = toFloatVector(pooled);
+  out.sink = toFloatVector(sinkParts.sum(0).div_(double(N)));
+  out.entropy = toFloatVector(entropy);
+  out.offsets = toFloatVector(offsetParts.sum(0).div_(double(N)));
   return result.view({B, H, N, D});
 }
 

@@ -30,11 +30,6 @@ torch::Tensor padHeadDim(const torch::Tensor& t, int64_t to) {
   return torch::constant_pad_nd(t, {0, to - t.size(3)});
 }
 
-[[maybe_unused]] std::vector<float> toVector(const torch::Tensor& t) {
-  auto c = t.to(torch::kCPU, torch::kFloat32).contiguous();
-  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
-}
-
 // Why the engine's kernels cannot take inputs of head dim D; "" when they can.
 std::string kernelsRefuse(int64_t headDim) {
   if (!cuda::built()) return "this build has no CUDA kernels (ATTNSCOPE_HAVE_CUDA is off)";
@@ -136,11 +131,7 @@ torch::Tensor DeviceAttention::capture(const torch::Tensor& q, const torch::Tens
     throw Error("capture attention: capture batch " + std::to_string(captureBatch) + " is outside the batch of " +
                 std::to_string(B));
   *whyNot = kernelsRefuse(D);
-#ifdef ATTNSCOPE_CAPTURE_KERNEL_PENDING
-  if (whyNot->empty()) *whyNot = "this build's engine/cuda defines no captureStatistics (engine/CMakeLists.txt)";
-#endif
   if (!whyNot->empty()) return {};
-#ifndef ATTNSCOPE_CAPTURE_KERNEL_PENDING
   // The dense pass must also give each query's log-sum-exp. ATen's fused
   // kernels return one only through private ops whose signatures and LSE
   // layouts change between LibTorch releases (and not at all in 1.13); our
@@ -171,14 +162,11 @@ torch::Tensor DeviceAttention::capture(const torch::Tensor& q, const torch::Tens
   auto stats = cuda::captureStatistics(qp[captureBatch].index_select(1, index.order),
                                        kp[captureBatch].index_select(1, index.order),
                                        lse[captureBatch].index_select(1, index.order), request);
-  out.pooled = toVector(stats.pooled);
-  out.sink = toVector(stats.keyMass.index_select(1, index.inverse));
-  out.entropy = toVector(stats.entropy.index_select(1, index.inverse));
-  out.offsets = stats.offsets.defined() ? toVector(stats.offsets) : std::vector<float>{};
+  out.pooled = attention_detail::toFloatVector(stats.pooled);
+  out.sink = attention_detail::toFloatVector(stats.keyMass.index_select(1, index.inverse));
+  out.entropy = attention_detail::toFloatVector(stats.entropy.index_select(1, index.inverse));
+  out.offsets = stats.offsets.defined() ? attention_detail::toFloatVector(stats.offsets) : std::vector<float>{};
   return result.narrow(3, 0, D).contiguous();
-#else
-  return {};
-#endif
 }
 
 }  // namespace attnscope
