@@ -43,7 +43,8 @@ class MainWindow : public QMainWindow {
   explicit MainWindow(QWidget* parent = nullptr);
   ~MainWindow() override;
 
-  // Loads on the worker thread; a failure is a message, the window stays usable.
+  // Loads on the worker thread, on the Run dock's device; a failure is a
+  // message, the window stays usable. Choosing another device reloads.
   void loadModel(const QString& path);
 
   // File actions without dialogs (the menu asks for the path); each returns

@@ -43,6 +43,10 @@ void MainWindow::connectJobs() {
     QString p = askOpenPath(tr("Model config"), tr("Model config (config.json);;All files (*)"));
     if (!p.isEmpty()) loadModel(p);
   });
+  // Another device: the same model again, loaded there (on the worker thread).
+  connect(runPanel_, &RunPanel::deviceChanged, this, [this] {
+    if (!bench_->modelPath().isEmpty()) loadModel(bench_->modelPath());
+  });
   // Derive previews: one at a time, the latest settings win.
   connect(previewJobs_, &JobController::busyChanged, this, [this](bool busy) {
     if (!busy && previewPending_) {
@@ -63,11 +67,12 @@ void MainWindow::loadModel(const QString& path) {
   bench_->setModel(nullptr, path);
   runPanel_->setModel(path, nullptr);
   const std::string p = path.toStdString();
-  jobs_->start(tr("Loading model"), [this, p, path](const JobController::Context&) -> JobController::Deliver {
-    std::shared_ptr<ModelSession> model = ModelSession::load(p);
-    return [this, model, path] {
+  const QString device = runPanel_->device();
+  jobs_->start(tr("Loading model"), [this, p, path, device](const JobController::Context&) -> JobController::Deliver {
+    std::shared_ptr<ModelSession> model = ModelSession::load(p, device.toStdString());
+    return [this, model, path, device] {
       bench_->setModel(model, path);
-      runPanel_->setStatus(tr("Model %1 ready.").arg(QString::fromStdString(model->config().modelId)));
+      runPanel_->setStatus(tr("Model %1 ready on %2.").arg(QString::fromStdString(model->config().modelId), device));
     };
   });
 }

@@ -1,5 +1,7 @@
 #include "ui/RunPanel.h"
 
+#include <algorithm>
+
 #include <QComboBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -7,6 +9,8 @@
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -14,6 +18,10 @@
 #include "engine/core/Error.h"
 
 namespace attnscope::ui {
+
+namespace {
+const char* const kDeviceKey = "run/device";
+}  // namespace
 
 RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   auto* column = new QVBoxLayout(this);
@@ -29,6 +37,10 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   modelRow->addWidget(model_, 1);
   modelRow->addWidget(change);
   form->addRow(tr("Model"), modelRow);
+
+  device_ = new QComboBox(this);
+  form->addRow(tr("Device"), device_);
+  setDevices(computeDevices(), QString::fromStdString(cudaUnavailableReason()));
 
   prompt_ = new QLineEdit(examplePrompt(), this);
   prompt_->setToolTip(tr("Text prompt; words the model does not know are an error"));
@@ -95,6 +107,32 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   connect(cancel_, &QPushButton::clicked, this, &RunPanel::cancelRequested);
   connect(prompt_, &QLineEdit::returnPressed, this, &RunPanel::generateRequested);
   connect(change, &QToolButton::clicked, this, &RunPanel::openModelRequested);
+  connect(device_, &QComboBox::currentIndexChanged, this, [this] {
+    QSettings().setValue(kDeviceKey, device());
+    emit deviceChanged(device());
+  });
+}
+
+void RunPanel::setDevices(const std::vector<ComputeDevice>& devices, const QString& whyOnlyCpu) {
+  const QSignalBlocker quiet(device_);  // listing is not a choice
+  device_->clear();
+  for (const ComputeDevice& d : devices) device_->addItem(QString::fromStdString(d.label), QString::fromStdString(d.id));
+  device_->setCurrentIndex(std::max(0, device_->findData(QSettings().value(kDeviceKey, "cpu").toString())));
+  whyOnlyCpu_ = whyOnlyCpu.isEmpty() ? tr("there is no CUDA device") : whyOnlyCpu;
+  updateDeviceEnabled();
+}
+
+QString RunPanel::device() const {
+  const QString id = device_->currentData().toString();
+  return id.isEmpty() ? QStringLiteral("cpu") : id;
+}
+
+void RunPanel::updateDeviceEnabled() {
+  const bool choice = device_->count() > 1;
+  device_->setEnabled(choice && !busy_);
+  device_->setToolTip(choice ? tr("Where the model runs: the CPU, or a CUDA GPU (in bfloat16). Choosing another "
+                                  "device reloads the model there.")
+                             : tr("The model runs on the CPU: %1.").arg(whyOnlyCpu_));
 }
 
 void RunPanel::setModel(const QString& path, const ModelConfig* config) {
@@ -127,6 +165,8 @@ BlockLayout RunPanel::captureLayout(const TokenGrid& grid) const {
 }
 
 void RunPanel::setBusy(bool busy, const QString& label) {
+  busy_ = busy;
+  updateDeviceEnabled();  // no reload while a job may be using the model
   generate_->setEnabled(!busy);
   rerender_->setEnabled(!busy);
   cancel_->setEnabled(busy);

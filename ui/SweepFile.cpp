@@ -24,6 +24,8 @@ SweepResult readSweepJson(const QString& path) {
   try {
     r.modelId = j.value("model", "");
     r.modelTrained = j.value("model_trained", false);
+    r.device = j.value("device", "");  // sweeps written before --device: ""
+    r.dtype = j.value("dtype", "");
     r.prompt = j.value("prompt", "");
     r.seed = j.value("seed", uint64_t(0));
     r.steps = j.value("steps", 0);

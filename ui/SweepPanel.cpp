@@ -260,6 +260,7 @@ SweepRequest SweepPanel::buildRequest() {
   std::shared_ptr<ModelSession> model = bench_->model();
   if (!model) throw Error("no model is loaded (File ▸ Open Model…): the sweep generates with it");
   r.modelPath = bench_->modelPath().toStdString();
+  r.device = runPanel_->device().toStdString();  // the Run dock's device, where the session's model is
   const GenerationRequest g = runPanel_->request();
   if (g.prompt.empty()) throw Error("type a prompt in the Run dock first");
   r.prompt = g.prompt;

@@ -25,6 +25,12 @@ void setThreads(int threads) {
   at::set_num_threads(threads);
 }
 
+void addPlacementOptions(CLI::App* command, PlacementOptions& o) {
+  command->add_option("--device", o.device, "Where the model runs: cpu (default), cuda or cuda:N");
+  command->add_option("--dtype", o.dtype, "DiT weights: float32 or bfloat16 (default: float32 on cpu, bfloat16 on cuda)")
+      ->check(CLI::IsMember({"float32", "bfloat16"}));
+}
+
 void prepareOutput(const std::string& path) {
   if (path.empty()) return;
   fs::path parent = fs::absolute(path).parent_path();

@@ -1,8 +1,10 @@
 #pragma once
-// Shared pieces of attnscope-cli: the default model location, the terminal
-// progress bar, thread set-up and the human/JSON report.
+// Shared pieces of attnscope-cli: the default model location, where the
+// model runs (--device, --dtype), the terminal progress bar, thread set-up
+// and the human/JSON report.
 #include <string>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 namespace attnscope::cli {
@@ -12,6 +14,14 @@ namespace attnscope::cli {
 std::string resolveModelPath(const std::string& given, const char* argv0);
 
 void setThreads(int threads);  // <= 0: all cores
+
+// --device and --dtype, the same on every command that runs the model; the
+// strings go to parseComputePlacement (engine/model/ComputePlacement.h),
+// which refuses a device this build or machine lacks.
+struct PlacementOptions {
+  std::string device = "cpu", dtype;  // dtype "" = the device's default
+};
+void addPlacementOptions(CLI::App* command, PlacementOptions& options);
 
 // Creates the folder an output file goes into, before any long work starts;
 // throws Error naming the path when that is impossible.

@@ -9,6 +9,7 @@
 #include "app/cli/Commands.h"
 #include "engine/core/Error.h"
 #include "engine/evaluation/DenoisingProbe.h"
+#include "engine/model/ComputePlacement.h"
 
 namespace attnscope::cli {
 
@@ -16,6 +17,7 @@ namespace {
 
 struct DenoiseProbeOptions {
   std::string model;
+  PlacementOptions placement;
   int samples = 16, threads = 0;
   uint64_t seedOffset = 0;
   std::vector<double> sigmas = {0.3, 0.5, 0.7, 0.9};
@@ -35,7 +37,9 @@ nlohmann::json branchJson(const DenoisingBranch& b, int samples, int directionSa
 
 int run(const DenoiseProbeOptions& o, const char* argv0) {
   setThreads(o.threads);
-  Model model = Model::load(resolveModelPath(o.model, argv0));
+  const ComputePlacement placement = parseComputePlacement(o.placement.device, o.placement.dtype);
+  Model model = Model::load(resolveModelPath(o.model, argv0), placement);
+  const std::string device = placement.device.str(), dtype = dtypeName(placement.dtype);
   DenoisingProbeOptions options;
   options.samples = o.samples;
   options.seedOffset = o.seedOffset;
@@ -53,13 +57,15 @@ int run(const DenoiseProbeOptions& o, const char* argv0) {
     printJson({{"command", "probe-denoise"},
                {"model", r.modelId},
                {"guidance", r.guidance},
+               {"device", device},
+               {"dtype", dtype},
                {"truth_detector_colour_right", r.truthColourRight},
                {"samples", r.truthSamples},
                {"rows", rows}});
     return 0;
   }
-  std::printf("model %s, %d held-out scenes; the detector finds the right colour on %d of the true clips\n",
-              r.modelId.c_str(), r.truthSamples, r.truthColourRight);
+  std::printf("model %s on %s in %s, %d held-out scenes; the detector finds the right colour on %d of the true clips\n",
+              r.modelId.c_str(), device.c_str(), dtype.c_str(), r.truthSamples, r.truthColourRight);
   std::printf("%-6s %-14s %9s %9s %10s %10s %10s\n", "sigma", "branch", "v loss", "x0 mse", "colour(det)",
               "colour(mask)", "direction");
   for (const auto& row : r.rows) {
@@ -87,6 +93,7 @@ Runner addDenoiseProbeCommand(CLI::App& app, const char* argv0) {
   sub->add_option("--seed-offset", o->seedOffset, "First held-out scene: seed base + this (default 0)");
   sub->add_option("--sigmas", o->sigmas, "Noise levels in (0, 1] (default 0.3 0.5 0.7 0.9)")->delimiter(',');
   sub->add_option("--guidance", o->guidance, "Guidance scale of the guided branch (default 4)");
+  addPlacementOptions(sub, o->placement);
   sub->add_option("--threads", o->threads, "CPU threads (default: all cores)");
   sub->add_flag("--json", o->json, "Print the report as one JSON object");
   return [o, argv0] { return run(*o, argv0); };

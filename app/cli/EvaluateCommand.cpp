@@ -16,6 +16,7 @@
 #include "engine/evaluation/PromptFollowing.h"
 #include "engine/evaluation/VideoStrip.h"
 #include "engine/io/ImageFile.h"
+#include "engine/model/ComputePlacement.h"
 
 namespace attnscope::cli {
 
@@ -26,6 +27,7 @@ extern "C" void onEvaluateInterrupt(int) { gInterrupted = true; }
 
 struct EvaluateOptions {
   std::string model, strip, csv, sampler;
+  PlacementOptions placement;
   int samples = 50, steps = 0, stripRows = 4, threads = 0;
   uint64_t seedOffset = 0;
   double guidance = -1, guidanceMaxSigma = -1, shift = -1;
@@ -71,9 +73,11 @@ int run(const EvaluateOptions& o, const char* argv0) {
   if (o.samples < 1) throw Error("--samples must be at least 1, got " + std::to_string(o.samples));
   if (o.stripRows < 1) throw Error("--strip-rows must be at least 1, got " + std::to_string(o.stripRows));
   setThreads(o.threads);
+  const ComputePlacement placement = parseComputePlacement(o.placement.device, o.placement.dtype);
   prepareOutput(o.strip);
   prepareOutput(o.csv);
-  Model model = Model::load(resolveModelPath(o.model, argv0));
+  Model model = Model::load(resolveModelPath(o.model, argv0), placement);
+  const std::string device = placement.device.str(), dtype = dtypeName(placement.dtype);
 
   PromptFollowingOptions options;
   options.samples = o.samples;
@@ -135,6 +139,8 @@ int run(const EvaluateOptions& o, const char* argv0) {
       {"shift", r.shift},
       {"sampler", r.sampler},
       {"guidance_max_sigma", r.guidanceMaxSigma},
+      {"device", device},
+      {"dtype", dtype},
       {"generated", summaryJson(r.generated)},
       {"ground_truth", summaryJson(r.groundTruth)},
       {"true_mean_jump_px", number(r.trueMeanJump)},
@@ -165,9 +171,11 @@ int run(const EvaluateOptions& o, const char* argv0) {
                 colourName(s.generated.colour).c_str(), motionName(s.motion).c_str(),
                 s.directionScored ? motionName(s.generated.direction).c_str() : "-", px(s.generatedJump).c_str());
   }
-  std::printf("\nmodel %s, %zu held-out scenes, %lldx%lldx%lld, %d %s steps, guidance %.1f (sigma <= %.2f), shift %.1f, %.1f s\n",
-              r.modelId.c_str(), r.rows.size(), (long long)r.size.frames, (long long)r.size.height,
-              (long long)r.size.width, r.steps, r.sampler.c_str(), r.guidance, r.guidanceMaxSigma, r.shift, r.seconds);
+  std::printf("\nmodel %s on %s in %s, %zu held-out scenes, %lldx%lldx%lld, %d %s steps, guidance %.1f (sigma <= %.2f), "
+              "shift %.1f, %.1f s\n",
+              r.modelId.c_str(), device.c_str(), dtype.c_str(), r.rows.size(), (long long)r.size.frames,
+              (long long)r.size.height, (long long)r.size.width, r.steps, r.sampler.c_str(), r.guidance,
+              r.guidanceMaxSigma, r.shift, r.seconds);
   std::printf("%-14s %18s %30s %16s\n", "", "colour accuracy", "direction accuracy (scored)", "mean jump");
   std::printf("%-14s %11s %2d/%-3d %21s %3d/%-3d %16s\n", "generated", pct(r.generated.colourAccuracy).c_str(),
               r.generated.colourRight, r.generated.samples, pct(r.generated.directionAccuracy).c_str(),
@@ -202,6 +210,7 @@ Runner addEvaluateCommand(CLI::App& app, const char* argv0) {
   sub->add_option("--strip-rows", o->stripRows, "Clips in the --strip picture (default 4)");
   sub->add_flag("--strip-truth", o->stripTruth, "Show each clip's ground-truth render under it in the --strip");
   sub->add_option("--csv", o->csv, "Also write the per-sample rows as CSV");
+  addPlacementOptions(sub, o->placement);
   sub->add_option("--threads", o->threads, "CPU threads (default: all cores)");
   sub->add_flag("--json", o->json, "Print the report as one JSON object");
   return [o, argv0] { return run(*o, argv0); };

@@ -28,7 +28,7 @@ extern "C" void onInterrupt(int) { gInterrupted = true; }
 
 struct GenerateOptions {
   std::string model, prompt, negative, out, mask, atlas, steps = "mid", layout = "linear", tile, history, sampler;
-  std::string device = "cpu", dtype;  // dtype "" = the device's default
+  PlacementOptions placement;
   int64_t frames = 0, height = 0, width = 0, block = 64;
   int stepCount = 0, threads = 0;
   double guidance = -1, shift = -1;
@@ -72,13 +72,12 @@ std::string historyPath(const GenerateOptions& o) {
 int run(const GenerateOptions& o, const char* argv0, bool capture) {
   setThreads(o.threads);
   checkOutputsBuildable(o);
-  const ComputePlacement placement = parseComputePlacement(o.device, o.dtype);
+  const ComputePlacement placement = parseComputePlacement(o.placement.device, o.placement.dtype);
   prepareOutput(o.out);
   if (capture) prepareOutput(o.atlas);
   std::string modelPath = resolveModelPath(o.model, argv0);
-  Model model = Model::load(modelPath);
+  Model model = Model::load(modelPath, placement);
   if (auto* wan = dynamic_cast<WanBackend*>(model.backend.get())) wan->setUnloadTextEncoderAfterUse(o.unloadTextEncoder);
-  if (placement.device.is_cuda() || placement.dtype != torch::kFloat32) model.to(placement);
 
   GenerationRequest request;
   request.prompt = o.prompt;
@@ -215,9 +214,7 @@ Runner addGenerateCommand(CLI::App& app, const char* argv0, bool capture) {
 #else
   sub->add_option("--out", o->out, "Output MP4 (this build has no FFmpeg: leave it out)");
 #endif
-  sub->add_option("--device", o->device, "Where the model runs: cpu (default), cuda or cuda:N");
-  sub->add_option("--dtype", o->dtype, "DiT weights: float32 or bfloat16 (default: float32 on cpu, bfloat16 on cuda)")
-      ->check(CLI::IsMember({"float32", "bfloat16"}));
+  addPlacementOptions(sub, o->placement);
   sub->add_option("--threads", o->threads, "CPU threads (default: all cores)");
   sub->add_flag("--allow-unknown-words", o->allowUnknown, "Drop words the model does not know instead of failing");
   sub->add_option("--history", o->history, "Run history database (default: attnscope-runs.sqlite next to --out)");

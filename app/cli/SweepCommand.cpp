@@ -27,6 +27,7 @@ extern "C" void onSweepInterrupt(int) { gInterrupted = true; }
 struct SweepOptions {
   std::string model, prompt, negative, strategies, densities, out, steps = "all", layout = "linear", tile, history;
   std::vector<std::string> params;
+  PlacementOptions placement;
   int64_t frames = 0, height = 0, width = 0, block = 64;
   int stepCount = 0, threads = 0, warmup = 0;
   double guidance = -1, shift = -1;
@@ -71,6 +72,8 @@ int run(const SweepOptions& o, const char* argv0) {
   setThreads(o.threads);
   SweepRequest r;
   r.modelPath = resolveModelPath(o.model, argv0);
+  r.device = o.placement.device;
+  r.dtype = o.placement.dtype;
   r.prompt = o.prompt;
   r.negativePrompt = o.negative;
   r.seed = o.seed;
@@ -100,7 +103,7 @@ int run(const SweepOptions& o, const char* argv0) {
   r.outDir = o.out;
   r.recordHistory = !o.noHistory;
   r.historyPath = o.history;
-  validateSweep(r);  // before loading anything
+  validateSweep(r);  // before loading anything; refuses a device this build or machine lacks
   if (o.steps != "all") {  // step lists count from the run's steps: the model's default unless --steps
     const int totalSteps = o.stepCount > 0 ? o.stepCount : ModelConfig::load(modelConfigPath(r.modelPath)).defaults.steps;
     r.captureSteps = parseStepList(o.steps, totalSteps);
@@ -146,7 +149,8 @@ int run(const SweepOptions& o, const char* argv0) {
                 p.keptMass, p.psnr, p.ssim, p.attentionRatio, p.paretoDensity ? "density " : "",
                 p.paretoLatency ? "latency" : "");
   std::cout << "dense attention " << formatSeconds(result.denseAttentionSeconds) << " of "
-            << formatSeconds(result.denseTotalSeconds) << "; sweep took " << formatSeconds(result.wallSeconds) << "\n";
+            << formatSeconds(result.denseTotalSeconds) << "; sweep took " << formatSeconds(result.wallSeconds) << " on "
+            << result.device << " in " << result.dtype << "\n";
   std::cout << "wrote " << result.csv << ", " << result.json;
   if (plotProblem.empty()) std::cout << ", " << png;
   std::cout << " (videos and plans in " << o.out << ")\n";
@@ -185,6 +189,7 @@ Runner addSweepCommand(CLI::App& app, const char* argv0) {
   sub->add_option("--tile", o->tile, "Tile FxHxW for --layout tiled (default: most cube-like tile of --block)");
   sub->add_option("--warmup", o->warmup, "Dense warm-up steps before the masks apply (default 0)");
   sub->add_option("--out", o->out, "Output folder")->required();
+  addPlacementOptions(sub, o->placement);
   sub->add_option("--threads", o->threads, "CPU threads (default: all cores)");
   sub->add_flag("--allow-unknown-words", o->allowUnknown, "Drop words the model does not know instead of failing");
   sub->add_option("--history", o->history, "Run history database (default: DIR/attnscope-runs.sqlite)");

@@ -42,7 +42,7 @@ void score(DenoisingBranch& b, const torch::Tensor& v, const torch::Tensor& xt, 
   b.velocityLoss += torch::mse_loss(v, target).item<double>();
   auto estimate = xt - sigma * v;
   b.estimateError += torch::mse_loss(estimate, x0).item<double>();
-  const VideoFrames video = decodeLatent(estimate[0], config.latent, config.defaults.fps);
+  const VideoFrames video = decodeLatent(estimate[0].cpu(), config.latent, config.defaults.fps);
   const ShapeSpec& main = scene.shapes.front();
   const MainShapeEstimate seen = estimateMainShape(video);
   b.detectorColourRight += seen.colour == main.colour;
@@ -69,7 +69,10 @@ DenoisingProbeReport probeDenoising(const Model& model, const DenoisingProbeOpti
   const auto& d = model.config.defaults;
   const SceneSize size{d.frames, d.height, d.width};
   const int64_t T = model.config.text.maxTokens;
-  const torch::Device device = model.dit->parameters().front().device();
+  // The model's device and dtype (Model::to), as in generate(): the latents stay float32.
+  const torch::Tensor anyWeight = model.dit->parameters().front();
+  const torch::Device device = anyWeight.device();
+  const torch::ScalarType dtype = anyWeight.scalar_type();
   AttentionOp op(AttentionPlan{}, nullptr);
 
   DenoisingProbeReport report;
@@ -88,7 +91,7 @@ DenoisingProbeReport probeDenoising(const Model& model, const DenoisingProbeOpti
     auto x0 = encodeFrames(truth, model.config.latent).unsqueeze(0).to(device);  // [1, C, F, h, w]
     Tokens cond = model.tokenizer->tokenize(scene.caption, T);
     auto ids = torch::stack({torch::zeros({T}, torch::kInt64), torch::tensor(cond.ids, torch::kInt64)}).to(device);
-    auto context = model.textEncoder.ptr()->forward(ids);  // [2, T, textDim]: empty prompt, caption
+    auto context = model.textEncoder.ptr()->forward(ids).to(dtype);  // [2, T, textDim]: empty prompt, caption
     for (auto& row : report.rows) {
       // Noise fixed by (scene, sigma index) so runs are comparable.
       auto generator = at::detail::createCPUGenerator(procedural::mixHash(scene.seed, uint64_t(&row - &report.rows[0])));
@@ -98,7 +101,7 @@ DenoisingProbeReport probeDenoising(const Model& model, const DenoisingProbeOpti
       auto xt = (1.0 - row.sigma) * x0 + row.sigma * noise;
       auto target = noise - x0;
       auto t = torch::full({2}, row.sigma * 1000.0, torch::TensorOptions().dtype(torch::kFloat32).device(device));
-      auto v = model.dit.ptr()->forward(torch::cat({xt, xt}), t, context, op);  // [2, C, F, h, w]
+      auto v = model.dit.ptr()->forward(torch::cat({xt, xt}).to(dtype), t, context, op).to(torch::kFloat32);  // [2, C, F, h, w]
       auto vu = v.slice(0, 0, 1), vc = v.slice(0, 1, 2);
       ++row.samples;
       if (isTranslation(scene.shapes.front().motion) || scene.shapes.front().motion == Motion::Still)

@@ -51,8 +51,9 @@ struct DenoisingProbeReport {
   int truthSamples = 0;
 };
 
-// Throws Error for a model without the built-in codec (real models), an
-// empty sample or a sigma outside (0, 1].
+// Runs on the model's device and dtype (Model::to). Throws Error for a model
+// without the built-in codec (real models), an empty sample or a sigma
+// outside (0, 1].
 DenoisingProbeReport probeDenoising(const Model& model, const DenoisingProbeOptions& options);
 
 }  // namespace attnscope

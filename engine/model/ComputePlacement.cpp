@@ -4,6 +4,7 @@
 
 #include "engine/core/Error.h"
 #include "engine/cuda/CudaRuntime.h"
+#include "engine/model/ComputeDevices.h"
 
 namespace attnscope {
 
@@ -19,10 +20,9 @@ torch::Device parseDevice(const std::string& text) {
       throw Error("device must be cpu, cuda or cuda:N, got '" + text + "'");
     index = std::stoll(number);
   }
-  if (!cuda::built())
-    throw Error("device '" + text + "' asked for, but this build has no CUDA (its LibTorch is CPU-only): use --device cpu");
+  if (const std::string why = cudaUnavailableReason(); !why.empty())
+    throw Error("device '" + text + "' asked for, but " + why + (cuda::built() ? "" : ": use --device cpu"));
   const int64_t count = static_cast<int64_t>(torch::cuda::device_count());
-  if (count == 0) throw Error("device '" + text + "' asked for, but there is no CUDA device on this machine");
   if (index >= count)
     throw Error("no CUDA device " + std::to_string(index) + ": this machine has " + std::to_string(count));
   return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));

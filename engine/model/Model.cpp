@@ -60,6 +60,12 @@ Model Model::create(const ModelConfig& config, const std::string& vocabPath, uin
   return m;
 }
 
+Model Model::load(const std::string& path, const ComputePlacement& placement) {
+  Model m = load(path);
+  if (placement.device.is_cuda() || placement.dtype != torch::kFloat32) m.to(placement);
+  return m;
+}
+
 void Model::to(const ComputePlacement& placement) {
   dit->to(placement.device, placement.dtype);
   if (!textEncoder.is_empty()) textEncoder->to(placement.device);

@@ -46,6 +46,9 @@ struct Model {
   // Throws Error naming the missing file, bad field or bad tensor; a model
   // that fails to load is never returned half-initialised.
   static Model load(const std::string& path);
+  // load(path), then placed on `placement` (to() below; the CPU in float32,
+  // where load() leaves a model, needs no move).
+  static Model load(const std::string& path, const ComputePlacement& placement);
   // Fresh, randomly initialised modules for `config` (seeded).
   static Model create(const ModelConfig& config, const std::string& vocabPath, uint64_t seed);
   // Writes config.json, the vocabulary and the weights into `dir`.

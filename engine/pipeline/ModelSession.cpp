@@ -16,8 +16,7 @@ std::shared_ptr<ModelSession> ModelSession::load(const std::string& path, const 
                                                  const std::string& dtype) {
   const ComputePlacement placement = parseComputePlacement(device, dtype);  // before the slow part
   std::shared_ptr<ModelSession> session(new ModelSession());
-  session->model_ = std::make_unique<Model>(Model::load(path));
-  if (placement.device.is_cuda() || placement.dtype != torch::kFloat32) session->model_->to(placement);
+  session->model_ = std::make_unique<Model>(Model::load(path, placement));
   return session;
 }
 

@@ -51,12 +51,13 @@ SweepResult runSweep(const SweepRequest& req, const std::function<void(const Swe
                      const std::atomic<bool>* cancel) {
   const auto start = std::chrono::steady_clock::now();
   validateSweep(req);
+  const ComputePlacement placement = parseComputePlacement(req.device, req.dtype);
   std::error_code ec;
   fs::create_directories(req.outDir, ec);
   if (!fs::is_directory(req.outDir)) throw Error("sweep: cannot create the output folder " + req.outDir);
   auto file = [&](const std::string& name) { return (fs::path(req.outDir) / name).string(); };
 
-  Model model = Model::load(req.modelPath);
+  Model model = Model::load(req.modelPath, placement);
   GenerationRequest g;
   g.prompt = req.prompt;
   g.negativePrompt = req.negativePrompt;
@@ -82,6 +83,8 @@ SweepResult runSweep(const SweepRequest& req, const std::function<void(const Swe
   SweepResult result;
   result.modelId = model.config.modelId;
   result.modelTrained = model.config.trained;
+  result.device = placement.device.str();
+  result.dtype = dtypeName(placement.dtype);
   result.prompt = g.prompt;
   result.seed = g.seed;
   result.steps = g.steps;

@@ -28,6 +28,7 @@ namespace attnscope {
 
 struct SweepRequest {
   std::string modelPath;
+  std::string device = "cpu", dtype;  // where the model runs: as parseComputePlacement takes them
   std::string prompt, negativePrompt;
   uint64_t seed = 0;
   int steps = 0;                              // 0 = the model's default
@@ -68,6 +69,7 @@ struct SweepPoint {
 struct SweepResult {
   std::string modelId;
   bool modelTrained = false;
+  std::string device, dtype;  // where the generations ran: "cpu", "cuda:0"; "float32", "bfloat16"
   std::string prompt;
   uint64_t seed = 0;
   int steps = 0;
@@ -86,7 +88,8 @@ struct SweepResult {
 std::vector<double> parseDensities(const std::string& text);
 
 // Checks what can be checked before any generation: strategies known,
-// parameters accepted, densities in (0, 1], warm-up >= 0, an output folder.
+// parameters accepted, densities in (0, 1], warm-up >= 0, an output folder,
+// a device and dtype this build and machine have.
 void validateSweep(const SweepRequest& request);
 
 // Runs the sweep; throws Error on bad input (before the first run where

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "engine/core/Error.h"
+#include "engine/model/ComputePlacement.h"
 #include "engine/sweep/SweepJob.h"
 
 namespace attnscope {
@@ -61,6 +62,7 @@ void validateSweep(const SweepRequest& r) {
   }
   if (r.denseWarmupSteps < 0) throw Error("sweep: dense warm-up steps must be >= 0, got " + std::to_string(r.denseWarmupSteps));
   if (r.outDir.empty()) throw Error("sweep: no output folder given");
+  parseComputePlacement(r.device, r.dtype);  // throws: the device this build or machine lacks, a bad dtype
 }
 
 nlohmann::json toJson(const SweepResult& r) {
@@ -83,6 +85,8 @@ nlohmann::json toJson(const SweepResult& r) {
   return {{"command", "sweep"},
           {"model", r.modelId},
           {"model_trained", r.modelTrained},
+          {"device", r.device},
+          {"dtype", r.dtype},
           {"prompt", r.prompt},
           {"seed", r.seed},
           {"steps", r.steps},

@@ -11,6 +11,8 @@
 #include <QtTest>
 
 #include <fstream>
+#include <utility>
+#include <vector>
 
 #include "engine/atlas/AttentionAtlas.h"
 #include "engine/cuda/CudaRuntime.h"
@@ -136,6 +138,8 @@ class TestCli : public QObject {
     QCOMPARE(j["samples"].toInt(), 2);
     QCOMPARE(j["steps"].toInt(), 2);
     QCOMPARE(j["model_trained"].toBool(), true);
+    QCOMPARE(j["device"].toString(), QString("cpu"));  // no --device: the CPU, in float32
+    QCOMPARE(j["dtype"].toString(), QString("float32"));
     const QJsonArray rows = j["rows"].toArray();
     QCOMPARE(rows.size(), 2);
     int scored = 0;
@@ -243,6 +247,56 @@ class TestCli : public QObject {
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains(cuda::built() ? "no CUDA device" : "this build has no CUDA"), qPrintable(r.err));
     QVERIFY(!QFile::exists(path("a.safetensors")));
+  }
+
+  // evaluate, probe-denoise and sweep place the model as generate does: the
+  // same --device / --dtype help, the same refusals (before any work or
+  // output), and the report names where the model ran.
+  void deviceAndDtypeOnEveryModelCommand() {
+    const QString deviceHelp = "Where the model runs: cpu (default), cuda or cuda:N";
+    const QString dtypeHelp = "DiT weights: float32 or bfloat16 (default: float32 on cpu, bfloat16 on cuda)";
+    const Run generateHelp = cli({"generate", "--help"});
+    QVERIFY2(generateHelp.out.contains(deviceHelp) && generateHelp.out.contains(dtypeHelp), qPrintable(generateHelp.out));
+    const Run generateCuda = cli({"generate", "--prompt", "a red circle", "--device", "cuda"});
+    const QStringList sweepOut = {"--out", path("never-swept")};
+    const std::vector<std::pair<QString, QStringList>> commands = {
+        {"evaluate", {"--samples", "1", "--steps", "2", "--strip", path("never-strip.png")}},
+        {"probe-denoise", {"--samples", "1", "--sigmas", "0.5"}},
+        {"sweep", QStringList{"--prompt", "a red circle", "--steps", "2", "--strategy", "threshold", "--densities", "0.2"} +
+                      sweepOut}};
+    for (const auto& [command, args] : commands) {
+      const Run help = cli({command, "--help"});
+      QCOMPARE(help.code, 0);
+      QVERIFY2(help.out.contains("--device") && help.out.contains(deviceHelp), qPrintable(command + ":\n" + help.out));
+      QVERIFY2(help.out.contains("--dtype") && help.out.contains(dtypeHelp), qPrintable(command + ":\n" + help.out));
+
+      Run r = cli(QStringList{command} + args + QStringList{"--dtype", "nonsense"});
+      QVERIFY2(r.code != 0, qPrintable(command));
+      QVERIFY2(r.err.contains("--dtype") && r.err.contains("nonsense"), qPrintable(command + ": " + r.err));
+      r = cli(QStringList{command} + args + QStringList{"--device", "tpu"});
+      QCOMPARE(r.code, 1);
+      QVERIFY2(r.err.contains("'tpu'"), qPrintable(command + ": " + r.err));
+      r = cli(QStringList{command} + args + QStringList{"--device", "cpu", "--dtype", "bfloat16"});
+      QCOMPARE(r.code, 1);
+      QVERIFY2(r.err.contains("bfloat16 needs a CUDA device"), qPrintable(command + ": " + r.err));
+      if (cuda::deviceAvailable()) continue;  // the rest needs a machine without CUDA
+      r = cli(QStringList{command} + args + QStringList{"--device", "cuda"});
+      QCOMPARE(r.code, 1);
+      QVERIFY2(r.err.contains(cuda::built() ? "no CUDA device" : "this build has no CUDA"),
+               qPrintable(command + ": " + r.err));
+      QCOMPARE(r.err, generateCuda.err);  // word for word what generate says
+    }
+    QVERIFY(!QFile::exists(path("never-strip.png")));
+    QVERIFY(!QDir(path("never-swept")).exists());  // refused before the sweep made its folder
+
+    const Run probe = cli({"probe-denoise", "--samples", "1", "--sigmas", "0.5", "--device", "cpu", "--json"});
+    QVERIFY2(probe.code == 0, qPrintable(probe.err));
+    const QJsonObject j = probe.json();
+    QCOMPARE(j["command"].toString(), QString("probe-denoise"));
+    QCOMPARE(j["device"].toString(), QString("cpu"));
+    QCOMPARE(j["dtype"].toString(), QString("float32"));
+    QCOMPARE(j["rows"].toArray().size(), 1);
+    QCOMPARE(j["samples"].toInt(), 1);
   }
 
   void badInputIsAClearError() {

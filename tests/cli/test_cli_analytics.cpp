@@ -60,10 +60,12 @@ class TestCliAnalytics : public QObject {
   void tinySweepWritesEverything() {
     const QString out = path("sweep");
     Run r = cli({"sweep", "--prompt", "a red circle moves left on a dark background", "--steps", "2", "--seed", "5",
-                 "--strategy", "threshold", "--densities", "0.2,0.5", "--out", out, "--json"});
+                 "--strategy", "threshold", "--densities", "0.2,0.5", "--out", out, "--device", "cpu", "--json"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QJsonObject j = r.json();
     QCOMPARE(j["command"].toString(), QString("sweep"));
+    QCOMPARE(j["device"].toString(), QString("cpu"));
+    QCOMPARE(j["dtype"].toString(), QString("float32"));
     QCOMPARE(j["steps"].toInt(), 2);
     QCOMPARE(j["capture_steps"].toArray().size(), 2);
     QVERIFY(j["dense"].toObject()["attention_s"].toDouble() > 0);
@@ -92,7 +94,9 @@ class TestCliAnalytics : public QObject {
     QVERIFY(csv[1].rfind("threshold,0.2,", 0) == 0);
     QFile jsonFile(out + "/sweep.json");
     QVERIFY(jsonFile.open(QIODevice::ReadOnly));
-    QCOMPARE(QJsonDocument::fromJson(jsonFile.readAll()).object()["points"].toArray().size(), 2);
+    const QJsonObject written = QJsonDocument::fromJson(jsonFile.readAll()).object();
+    QCOMPARE(written["points"].toArray().size(), 2);
+    QCOMPARE(written["device"].toString(), QString("cpu"));
     QVERIFY(QFile::exists(out + "/dense.mp4"));
     QVERIFY(AttentionAtlas::load((out + "/atlas.safetensors").toStdString()).hasOffsets());
 

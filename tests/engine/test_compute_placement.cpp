@@ -6,6 +6,7 @@
 #include <QtTest>
 
 #include "engine/cuda/CudaRuntime.h"
+#include "engine/model/ComputeDevices.h"
 
 #include "tests/support/ErrorMessage.h"
 
@@ -46,6 +47,26 @@ class TestComputePlacement : public QObject {
       QVERIFY2(message.contains("no CUDA device"), qPrintable(message));
     else
       QVERIFY2(message.contains("this build has no CUDA"), qPrintable(message));
+  }
+
+  // The GUI's device list: the CPU first, then every CUDA device that
+  // parseComputePlacement accepts; the reason is empty exactly when there is one.
+  void devicesListTheCpuFirst() {
+    const std::vector<ComputeDevice> devices = computeDevices();
+    QVERIFY(!devices.empty());
+    QCOMPARE(devices.front().id, std::string("cpu"));
+    QCOMPARE(devices.front().label, std::string("CPU"));
+    const std::string why = cudaUnavailableReason();
+    QCOMPARE(why.empty(), cuda::deviceAvailable());
+    QCOMPARE(devices.size() > 1, cuda::deviceAvailable());
+    for (size_t i = 1; i < devices.size(); ++i) {
+      QCOMPARE(devices[i].id, "cuda:" + std::to_string(i - 1));
+      QVERIFY(parseComputePlacement(devices[i].id).device.is_cuda());
+    }
+    if (!why.empty()) {  // the CLI's refusal carries the same reason
+      QVERIFY2(errorOf([] { parseComputePlacement("cuda"); }).contains(QString::fromStdString(why)), why.c_str());
+      QVERIFY(QString::fromStdString(why).contains(cuda::built() ? "no CUDA device" : "this build has no CUDA"));
+    }
   }
 };
 

@@ -34,6 +34,8 @@
 #include <fstream>
 
 #include "engine/io/Video.h"
+#include "engine/model/ComputeDevices.h"
+#include "engine/pipeline/ModelSession.h"
 #include "ui/AtlasViewportWidget.h"
 #include "ui/ComparePlayer.h"
 #include "ui/FrameView.h"
@@ -340,6 +342,39 @@ class TestMainWindow : public QObject {
       if (w->toolTip().isEmpty()) missing << QString("%1 '%2'").arg(w->metaObject()->className(), w->objectName());
     }
     QVERIFY2(missing.isEmpty(), qPrintable(missing.join(", ")));
+  }
+
+  // The Run dock's Device combo reloads the model on the chosen device, as a
+  // job on the worker thread; a device this build or machine lacks is a
+  // message naming CUDA, and choosing the CPU again brings the model back.
+  void choosingADeviceReloadsTheModel() {
+    window_->loadModel(ATTNSCOPE_BINARY_DIR "/assets/default-untrained");  // badInputIsAMessage left none
+    waitForJobs();
+    QVERIFY(bench()->model());
+    RunPanel* run = window_->runPanel();
+    QCOMPARE(run->deviceBox()->itemText(0), QString("CPU"));
+    QCOMPARE(run->deviceBox()->isEnabled(), computeDevices().size() > 1);
+    const std::shared_ptr<ModelSession> before = bench()->model();
+    run->setDevices({{"cpu", "CPU"}, {"cuda:0", "CUDA 0 · test"}}, "");  // as on a GPU machine
+    QSignalSpy started(window_->jobs(), &JobController::started);
+    run->deviceBox()->setCurrentIndex(1);
+    QCOMPARE(started.count(), 1);
+    QCOMPARE(started.first().at(0).toString(), QString("Loading model"));
+    QVERIFY(window_->jobs()->busy());  // the GUI thread did not load it
+    QVERIFY(!run->deviceBox()->isEnabled());
+    waitForJobs();
+    if (cudaUnavailableReason().empty()) {
+      QVERIFY(bench()->model() && bench()->model() != before);
+    } else {
+      QVERIFY(!bench()->model());
+      QVERIFY2(window_->banner()->text().contains("CUDA"), qPrintable(window_->banner()->text()));
+    }
+    run->deviceBox()->setCurrentIndex(0);
+    QCOMPARE(started.count(), 2);
+    waitForJobs();
+    QVERIFY(bench()->model() && bench()->model() != before);
+    QCOMPARE(run->device(), QString("cpu"));
+    run->setDevices(computeDevices(), QString::fromStdString(cudaUnavailableReason()));
   }
 
   void layoutIsRemembered() {
