@@ -9,6 +9,10 @@
 
 namespace attnscope {
 
+// A linear layer fed in its weights' dtype (float32 activations enter bf16
+// layers as bf16, as autocast does in the reference). x: [..., in] -> [..., out].
+torch::Tensor linearIn(torch::nn::Linear& layer, const torch::Tensor& x);
+
 struct RmsNormImpl : torch::nn::Module {
   RmsNormImpl(int64_t dim, double eps);
   torch::Tensor forward(const torch::Tensor& x);

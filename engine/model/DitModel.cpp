@@ -11,11 +11,6 @@ namespace {
 
 bool startsWith(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
-// A linear layer fed in its weights' dtype (autocast in the reference).
-torch::Tensor linearIn(torch::nn::Linear& layer, const torch::Tensor& x) {
-  return layer->forward(x.to(layer->weight.scalar_type()));
-}
-
 }  // namespace
 
 bool keepsFloat32(const std::string& name) {
@@ -104,7 +99,7 @@ torch::Tensor DitModelImpl::forward(const torch::Tensor& latents, const torch::T
   const auto textDtype = textEmbedding->ptr<torch::nn::LinearImpl>(0)->weight.scalar_type();
   auto ctx = textEmbedding->forward(context.to(device, textDtype));  // [B, T, dim]
   RopeTables rope = makeRope3d(grid, config.headDim());
-  if (!device.is_cpu()) rope = {rope.cos.to(device), rope.sin.to(device)};
+  if (!device.is_cpu()) rope = rope.to(device);
   for (size_t i = 0; i < blocks->size(); ++i)
     x = blocks->ptr<DitBlockImpl>(i)->forward(x, e0, ctx, rope, op, static_cast<int>(i));
   x = head(x, e);  // [B, N, C * pf * ph * pw]

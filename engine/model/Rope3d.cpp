@@ -25,16 +25,17 @@ RopeTables makeRope3d(const TokenGrid& grid, int64_t headDim, double theta) {
                             aw.view({1, 1, W, cw}).expand({F, H, W, cw})},
                            -1)
                     .reshape({F * H * W, 1, c});
-  return {torch::cos(angles).to(torch::kFloat32), torch::sin(angles).to(torch::kFloat32)};
+  auto cos = torch::cos(angles).to(torch::kFloat32), sin = torch::sin(angles).to(torch::kFloat32);
+  return {cos, sin, torch::complex(cos, sin)};
 }
 
 torch::Tensor applyRope(const torch::Tensor& x, const RopeTables& rope) {
+  // Each pair (x0, x1) as the complex number x0 + i x1 times cos + i sin:
+  // (x0 cos - x1 sin, x0 sin + x1 cos) in two passes over the tensor (widen,
+  // multiply), where separate real products took seven on the GPU.
   auto sizes = x.sizes().vec();
-  auto pairs = x.reshape({sizes[0], sizes[1], sizes[2], sizes[3] / 2, 2});
-  auto x0 = pairs.select(-1, 0), x1 = pairs.select(-1, 1);
-  auto r0 = x0 * rope.cos - x1 * rope.sin;
-  auto r1 = x0 * rope.sin + x1 * rope.cos;
-  return torch::stack({r0, r1}, -1).reshape(sizes);
+  auto pairs = x.to(torch::kFloat32).contiguous().view({sizes[0], sizes[1], sizes[2], sizes[3] / 2, 2});
+  return torch::view_as_real(torch::view_as_complex(pairs) * rope.rotation).view(sizes);
 }
 
 }  // namespace attnscope

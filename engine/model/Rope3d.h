@@ -9,13 +9,16 @@
 namespace attnscope {
 
 struct RopeTables {
-  torch::Tensor cos;  // [N, 1, headDim/2]
-  torch::Tensor sin;  // [N, 1, headDim/2]
+  torch::Tensor cos;       // [N, 1, headDim/2]
+  torch::Tensor sin;       // [N, 1, headDim/2]
+  torch::Tensor rotation;  // complex64 cos + i sin, [N, 1, headDim/2]: what applyRope multiplies by
+
+  RopeTables to(torch::Device device) const { return {cos.to(device), sin.to(device), rotation.to(device)}; }
 };
 
 RopeTables makeRope3d(const TokenGrid& grid, int64_t headDim, double theta = 10000.0);
 
-// x: [B, N, H, D] -> same shape, rotated.
+// x: [B, N, H, D] -> same shape, rotated in float32.
 torch::Tensor applyRope(const torch::Tensor& x, const RopeTables& rope);
 
 }  // namespace attnscope
