@@ -22,7 +22,10 @@ mkdir -p "$OUT" "$DATA"
 ) > "$OUT/build.log" 2>&1 &
 BUILD_PID=$!
 
-timeout 300 python3 tests/bench/wan/reference_step.py --wan .devref/Wan2.1 --devref .devref --out "$DATA" --vae \
+# WAN_STEP_VAE=0 skips the VAE decode on both sides (a shorter call).
+VAE_REF=--vae VAE_OURS=
+[ "${WAN_STEP_VAE:-1}" = 0 ] && VAE_REF= VAE_OURS=--no-vae
+timeout 300 python3 tests/bench/wan/reference_step.py --wan .devref/Wan2.1 --devref .devref --out "$DATA" $VAE_REF \
   > "$OUT/reference.log" 2>&1
 REF_RC=$?
 [ $REF_RC -eq 0 ] || { echo "reference_step.py failed ($REF_RC):"; tail -25 "$OUT/reference.log"; }
@@ -33,7 +36,7 @@ BUILD_RC=$?
 [ $BUILD_RC -eq 0 ] || { echo "build failed ($BUILD_RC):"; grep -m 10 -B2 -A6 "error" "$OUT/build.log" | tail -40; exit 1; }
 [ $REF_RC -eq 0 ] || exit 1
 
-timeout 360 "$BUILD/tests/bench/wan/bench_wan_step" --dir "$DATA" > "$OUT/bench.log" 2>&1
+timeout 360 "$BUILD/tests/bench/wan/bench_wan_step" --dir "$DATA" $VAE_OURS > "$OUT/bench.log" 2>&1
 BENCH_RC=$?
 nvidia-smi --query-gpu=name,memory.used,memory.total --format=csv >> "$OUT/bench.log" 2>&1
 grep -A30 "^Wan 2.1 1.3B" "$OUT/bench.log" > "$OUT/table.txt"
