@@ -1,7 +1,11 @@
 #include "engine/strategies/StrategySupport.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 #include "engine/core/Error.h"
 
@@ -17,15 +21,34 @@ double paramValue(const StrategyParams& given, const std::vector<StrategyParam>&
 
 std::vector<BlockMask> buildPerHead(const PooledMaps& maps,
                                     const std::function<void(int64_t, int64_t, BlockMask&)>& fill) {
-  std::vector<BlockMask> masks;
-  masks.reserve(maps.layers * maps.heads);
-  for (int64_t l = 0; l < maps.layers; ++l)
-    for (int64_t h = 0; h < maps.heads; ++h) {
-      BlockMask mask(maps.nq, maps.nk, false);
-      fill(l, h, mask);
-      for (int64_t q = 0; q < std::min(maps.nq, maps.nk); ++q) mask.set(q, q, true);
-      masks.push_back(std::move(mask));
+  // Heads are independent and `fill` only reads the maps, so they are built on
+  // every core: a target-density search rebuilds all of them (360 for Wan
+  // 1.3B) at each of its steps.
+  const int64_t count = maps.layers * maps.heads;
+  std::vector<BlockMask> masks(count);
+  std::atomic<int64_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failureLock;
+  auto work = [&] {
+    for (int64_t i = next++; i < count; i = next++) {
+      try {
+        BlockMask mask(maps.nq, maps.nk, false);
+        fill(i / maps.heads, i % maps.heads, mask);
+        for (int64_t q = 0; q < std::min(maps.nq, maps.nk); ++q) mask.set(q, q, true);
+        masks[i] = std::move(mask);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(failureLock);
+        if (!failure) failure = std::current_exception();
+        next = count;
+      }
     }
+  };
+  const int64_t helpers = std::min<int64_t>(count, std::max(1u, std::thread::hardware_concurrency())) - 1;
+  std::vector<std::thread> threads;
+  for (int64_t t = 0; t < helpers; ++t) threads.emplace_back(work);
+  work();
+  for (std::thread& t : threads) t.join();
+  if (failure) std::rethrow_exception(failure);
   return masks;
 }
 

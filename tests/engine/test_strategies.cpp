@@ -14,6 +14,7 @@
 
 #include "engine/core/Error.h"
 #include "engine/strategies/Strategy.h"
+#include "engine/strategies/StrategySupport.h"
 
 #include "tests/support/ErrorMessage.h"
 
@@ -190,6 +191,32 @@ class TestStrategies : public QObject {
     QVERIFY(contains(message, "'radial-decay-v9'"));
     QVERIFY(contains(message, "threshold, topk, sink-window, window3d, spatial-temporal, antidiagonal, window-anchors, "
                               "radial, head-budget"));
+  }
+
+  // buildPerHead fills heads on several threads: every mask lands at layer *
+  // heads + head, gets its diagonal, and an error of any head reaches the caller.
+  void buildPerHeadKeepsOrderAndErrors() {
+    PooledMaps maps;
+    maps.layers = 7;
+    maps.heads = 5;
+    maps.nq = 6;
+    maps.nk = 9;
+    auto masks = buildPerHead(maps, [&](int64_t l, int64_t h, BlockMask& m) { m.set(l % maps.nq, (l + h) % maps.nk, true); });
+    QCOMPARE(masks.size(), size_t(35));
+    for (int64_t l = 0; l < maps.layers; ++l)
+      for (int64_t h = 0; h < maps.heads; ++h) {
+        const BlockMask& m = masks[size_t(l * maps.heads + h)];
+        QCOMPARE(m.nq(), int64_t(6));
+        for (int64_t q = 0; q < m.nq(); ++q)
+          for (int64_t k = 0; k < m.nk(); ++k)
+            QCOMPARE(m.get(q, k), q == k || (q == l % maps.nq && k == (l + h) % maps.nk));
+      }
+    const std::string message = errorText([&] {
+      buildPerHead(maps, [](int64_t l, int64_t h, BlockMask&) {
+        if (l == 4 && h == 2) throw Error("head 4/2 cannot be built");
+      });
+    });
+    QVERIFY(contains(message, "head 4/2 cannot be built"));
   }
 
   void fromAtlasAveragesSteps() {
