@@ -48,7 +48,9 @@ class MainWindow : public QMainWindow {
   void loadModel(const QString& path);
 
   // File actions without dialogs (the menu asks for the path); each returns
-  // false after showing the message when it fails.
+  // false after showing the message when it fails. openAtlas and openRun read
+  // on the job worker: true means the job started, and a file that then fails
+  // to load is the job's message.
   bool openPlan(const QString& path);
   bool savePlan(const QString& path);
   bool openAtlas(const QString& path);
@@ -91,6 +93,7 @@ class MainWindow : public QMainWindow {
   void connectJobs();
   void restoreLayout();
   void showError(const QString& message);
+  bool fileJobCanStart(const QString& what);  // false, with a message, while a job runs
   void showNotice(const QString& message);
   void refreshPlanViews();
   void refreshAtlasViews();

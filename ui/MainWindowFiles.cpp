@@ -15,6 +15,7 @@
 #include "engine/core/Error.h"
 #include "engine/metrics/ComparisonVideo.h"
 #include "ui/AtlasViewportWidget.h"
+#include "ui/JobController.h"
 #include "ui/MainWindow.h"
 #include "ui/RunsPanel.h"
 #include "ui/Workbench.h"
@@ -93,15 +94,27 @@ bool MainWindow::savePlan(const QString& path) {
 }
 
 bool MainWindow::openAtlas(const QString& path) {
-  try {
-    auto atlas = std::make_shared<const AttentionAtlas>(AttentionAtlas::load(path.toStdString()));
-    bench_->setAtlas(atlas);
-    statusBar()->showMessage(tr("Opened atlas %1 (%2 maps)").arg(path).arg(atlas->entries.size()), 6000);
-    return true;
-  } catch (const std::exception& e) {
-    showError(tr("Could not open the atlas: %1").arg(QString::fromStdString(e.what())));
+  // Read on the job worker: a Wan atlas is hundreds of MB. A file that fails
+  // to load is a message (the job's), and the atlas on screen stays.
+  if (!QFileInfo::exists(path)) {
+    showError(tr("Could not open the atlas: %1 does not exist").arg(path));
     return false;
   }
+  if (!fileJobCanStart(tr("opening an atlas"))) return false;
+  const std::string file = path.toStdString();
+  return jobs_->start(tr("Opening atlas"), [this, file, path](const JobController::Context&) -> JobController::Deliver {
+    auto atlas = std::make_shared<const AttentionAtlas>(AttentionAtlas::load(file));
+    return [this, atlas, path] {
+      bench_->setAtlas(atlas);
+      statusBar()->showMessage(tr("Opened atlas %1 (%2 maps)").arg(path).arg(atlas->entries.size()), 6000);
+    };
+  });
+}
+
+bool MainWindow::fileJobCanStart(const QString& what) {
+  if (!jobs_->busy()) return true;
+  showError(tr("Wait for %1 to finish (or cancel it) before %2.").arg(jobs_->label(), what));
+  return false;
 }
 
 bool MainWindow::saveAtlas(const QString& path) {
@@ -187,7 +200,10 @@ bool MainWindow::saveRun(const QString& folder) {
 }
 
 bool MainWindow::openRun(const QString& folder) {
-  try {
+  // Read on the job worker (two videos, an atlas, their comparison), then
+  // applied at once on the GUI thread: a broken file leaves the window as it was.
+  if (!fileJobCanStart(tr("opening a run"))) return false;
+  return jobs_->start(tr("Opening run"), [this, folder](const JobController::Context&) -> JobController::Deliver {
     std::ifstream in(inFolder(folder, "run.json"));
     if (!in) throw Error(inFolder(folder, "run.json") + " is missing: not a folder written by Save Run");
     nlohmann::json run;
@@ -197,7 +213,6 @@ bool MainWindow::openRun(const QString& folder) {
       throw Error(inFolder(folder, "run.json") + " is not valid JSON: " + e.what());
     }
     if (run.value("format", "") != "attnscope.run") throw Error(inFolder(folder, "run.json") + " is not an AttnScope run");
-    // Read everything first, so a broken file leaves the window as it was.
     auto dense = std::make_shared<GenerationResult>();
     dense->video = readVideo(inFolder(folder, "dense.mp4"));
     dense->request.prompt = run.value("prompt", "");
@@ -225,15 +240,13 @@ bool MainWindow::openRun(const QString& folder) {
       if (run.contains("sparse_timings")) sparse->timings = timingsFrom(run["sparse_timings"]);
       quality = compareVideos(dense->video, sparse->video);
     }
-    bench_->setDense(dense);
-    if (plan) bench_->replacePlan(*plan, tr("Open run %1").arg(QFileInfo(folder).fileName()));
-    if (sparse) bench_->setSparse(sparse, quality);
-    statusBar()->showMessage(tr("Opened the run in %1").arg(folder), 6000);
-    return true;
-  } catch (const std::exception& e) {
-    showError(tr("Could not open the run: %1").arg(QString::fromStdString(e.what())));
-    return false;
-  }
+    return [this, folder, dense, plan, sparse, quality] {
+      bench_->setDense(dense);
+      if (plan) bench_->replacePlan(*plan, tr("Open run %1").arg(QFileInfo(folder).fileName()));
+      if (sparse) bench_->setSparse(sparse, quality);
+      statusBar()->showMessage(tr("Opened the run in %1").arg(folder), 6000);
+    };
+  });
 }
 
 bool MainWindow::exportSideBySide(const QString& path) {

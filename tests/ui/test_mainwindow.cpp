@@ -271,7 +271,11 @@ class TestMainWindow : public QObject {
 
     // The saved run opens again with its plan and comparison.
     const double density = bench()->plan()->density();
+    const auto atlasBefore = bench()->atlas();
     QVERIFY(window_->openRun(runDir));
+    QVERIFY(window_->jobs()->busy());  // read on the worker, not the GUI thread
+    waitForJobs();
+    QVERIFY(bench()->atlas() != atlasBefore);  // the run's own atlas arrived
     QCOMPARE(bench()->plan()->density(), density);
     QVERIFY(bench()->sparse() && bench()->quality());
     QVERIFY(bench()->atlas() && bench()->atlas()->entries.size() == 18);
@@ -299,6 +303,21 @@ class TestMainWindow : public QObject {
     QVERIFY(!window_->openAtlas(dir_.filePath("missing.safetensors")));
     QVERIFY(window_->banner()->text().contains("missing.safetensors"));
     QVERIFY(bench()->atlas());
+
+    // A file that is not an atlas: the loading job fails with a message, the atlas stays.
+    const auto atlasBefore = bench()->atlas();
+    const QString notAtlas = dir_.filePath("not-an-atlas.safetensors");
+    std::ofstream(notAtlas.toStdString()) << "this is not a safetensors file";
+    QVERIFY(window_->openAtlas(notAtlas));
+    waitForJobs();
+    QVERIFY2(window_->banner()->text().contains("Opening atlas"), qPrintable(window_->banner()->text()));
+    QCOMPARE(bench()->atlas(), atlasBefore);
+
+    // A folder that is not a saved run.
+    QVERIFY(window_->openRun(dir_.filePath("no-run-here")));
+    waitForJobs();
+    QVERIFY2(window_->banner()->text().contains("run.json"), qPrintable(window_->banner()->text()));
+    QCOMPARE(bench()->dense(), dense);
 
     // A word the model does not know: the job fails with a message.
     window_->runPanel()->promptEdit()->setText("a zebra circle");

@@ -218,7 +218,7 @@ class TestSweepPanel : public QObject {
     QVERIFY(window_->workbench()->plan());
     QVERIFY(std::abs(window_->workbench()->plan()->density() - p.density) < 1e-9);
     QTest::mouseClick(sweep_->openAtlasButton(), Qt::LeftButton);
-    QVERIFY(window_->workbench()->atlas());
+    QTRY_VERIFY_WITH_TIMEOUT(!window_->jobs()->busy() && window_->workbench()->atlas(), 60000);
     QCOMPARE(window_->workbench()->atlas()->capturedSteps(), (std::vector<int>{0, 1}));
     QVERIFY(sweep_->grab().save(QStringLiteral(ATTNSCOPE_BINARY_DIR "/attnscope-sweep-panel.png")));
     // The CLI's three-panel PNG; a folder that does not exist is a message.
