@@ -25,8 +25,7 @@ RopeTables makeRope3d(const TokenGrid& grid, int64_t headDim, double theta) {
                             aw.view({1, 1, W, cw}).expand({F, H, W, cw})},
                            -1)
                     .reshape({F * H * W, 1, c});
-  auto cos = torch::cos(angles).to(torch::kFloat32), sin = torch::sin(angles).to(torch::kFloat32);
-  return {cos, sin, torch::complex(cos, sin)};
+  return {torch::complex(torch::cos(angles).to(torch::kFloat32), torch::sin(angles).to(torch::kFloat32))};
 }
 
 torch::Tensor applyRope(const torch::Tensor& x, const RopeTables& rope) {

@@ -9,11 +9,11 @@
 namespace attnscope {
 
 struct RopeTables {
-  torch::Tensor cos;       // [N, 1, headDim/2]
-  torch::Tensor sin;       // [N, 1, headDim/2]
-  torch::Tensor rotation;  // complex64 cos + i sin, [N, 1, headDim/2]: what applyRope multiplies by
+  torch::Tensor rotation;  // complex64 cos + i sin of each angle, [N, 1, headDim/2]: what applyRope multiplies by
 
-  RopeTables to(torch::Device device) const { return {cos.to(device), sin.to(device), rotation.to(device)}; }
+  torch::Tensor cos() const { return torch::real(rotation); }  // views, [N, 1, headDim/2]
+  torch::Tensor sin() const { return torch::imag(rotation); }
+  RopeTables to(torch::Device device) const { return {rotation.to(device)}; }
 };
 
 RopeTables makeRope3d(const TokenGrid& grid, int64_t headDim, double theta = 10000.0);
