@@ -56,6 +56,8 @@ class AttentionOp {
   void resetTimer() { seconds_ = 0; }
   // The GPU's dense kernel (DeviceAttention::denseKernelName); "" on the CPU.
   const std::string& denseKernelName() const { return device_.denseKernelName(); }
+  // Why a GPU capture's dense pass fell back from cuDNN to the engine's kernel; "" if it did not.
+  const std::string& captureDenseFallbackReason() const { return device_.captureDenseFallback(); }
 
  private:
   AtlasEntry& entryFor(int step, int layer);

@@ -40,6 +40,9 @@ class DeviceAttention {
   // The fused kernel LibTorch chose for the first dense self-attention call
   // ("cudnn", "flash", "efficient", "math"); "" before it.
   const std::string& denseKernelName() const { return denseKernel_; }
+  // Why capture's dense pass runs on the engine's kernel instead of cuDNN
+  // ("" while cuDNN serves it, or before the first capture).
+  const std::string& captureDenseFallback() const { return cudnnWhyNot_; }
 
  private:
   struct LayoutIndex {
@@ -53,6 +56,8 @@ class DeviceAttention {
   std::map<int64_t, cuda::KernelMask> fullMasks_;  // by token count
   std::map<std::string, LayoutIndex> layouts_;
   std::string denseKernel_;
+  bool cudnnRefused_ = false;
+  std::string cudnnWhyNot_;
 };
 
 }  // namespace attnscope

@@ -24,6 +24,16 @@
 
 namespace attnscope::cuda {
 
+std::string captureKernelName(CaptureKernel kernel) {
+  switch (kernel) {
+    case CaptureKernel::Auto: return "auto";
+    case CaptureKernel::Hopper: return "Hopper";
+    case CaptureKernel::HopperHalfExp: return "Hopper (f16 exp)";
+    case CaptureKernel::Portable: return "portable";
+  }
+  return "unknown";
+}
+
 #ifdef ATTNSCOPE_HAVE_CUDA
 
 namespace {
@@ -112,8 +122,17 @@ CaptureStatistics captureStatistics(const torch::Tensor& q, const torch::Tensor&
     }
   }
 
-  const cudaError_t status = launchCaptureStatistics(p, at::cuda::getCurrentCUDAStream());
-  check(status == cudaSuccess, std::string("kernel failed: ") + cudaGetErrorString(status));
+  const cudaStream_t stream = at::cuda::getCurrentCUDAStream();
+  const CaptureKernel kernel = request.kernel;
+  cudaError_t status = cudaErrorNotSupported;
+  if (kernel != CaptureKernel::Portable)
+    status = launchCaptureStatisticsHopper(p, kernel == CaptureKernel::HopperHalfExp, stream);
+  if (status == cudaErrorNotSupported && (kernel == CaptureKernel::Auto || kernel == CaptureKernel::Portable))
+    status = launchCaptureStatistics(p, stream);
+  check(status != cudaErrorNotSupported || kernel == CaptureKernel::Auto || kernel == CaptureKernel::Portable,
+        "the " + captureKernelName(kernel) +
+            " kernel needs an sm_90 device, a block size that is a multiple of 64 and no offset histogram");
+  check(status == cudaSuccess, captureKernelName(kernel) + " kernel failed: " + cudaGetErrorString(status));
 
   // Pooled rows: mean over the q-block's valid queries (the last may be short).
   auto queries = torch::full({blocks}, double(bs), floats);

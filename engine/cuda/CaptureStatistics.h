@@ -5,6 +5,8 @@
 // the dense pass supplies each query's log-sum-exp, then one kernel recomputes
 // q.k tile by tile and accumulates the sums. In a build without CUDA the call
 // throws Error("... built without CUDA").
+#include <string>
+
 #include <torch/torch.h>
 
 #include "engine/core/TokenGrid.h"
@@ -18,6 +20,13 @@ struct CaptureStatistics {
   torch::Tensor offsets;  // float32 [H, 2F-1, 2H-1, 2W-1] mass by (key - query) 3D offset; undefined if not asked
 };
 
+// Which kernel computes the statistics. Auto: the Hopper one (wgmma) where it
+// applies (sm_90, block size a multiple of 64, no offset histogram), else the
+// portable one (mma.sync, sm_80+). HopperHalfExp: the Hopper kernel with its
+// exponentials in f16, two per instruction.
+enum class CaptureKernel { Auto, Hopper, HopperHalfExp, Portable };
+std::string captureKernelName(CaptureKernel kernel);
+
 struct CaptureRequest {
   int64_t blockSize = 64;  // tokens per pooled block (nq = nk = ceil(N / blockSize))
   double scale = 0;        // softmax scale (1/sqrt(D) when 0)
@@ -25,6 +34,7 @@ struct CaptureRequest {
   // and the grid, so that offsets are accumulated; else offsets stay undefined.
   torch::Tensor naturalIndex;
   TokenGrid grid;
+  CaptureKernel kernel = CaptureKernel::Auto;
 };
 
 // q, k: [H, N, D] (bf16 or float32) of the captured batch element, tokens in

@@ -18,10 +18,12 @@
 #include <torch/torch.h>
 
 #include "engine/attention/AttentionKernels.h"
+#include "engine/attention/AttentionOp.h"
 #include "engine/core/Error.h"
 #include "engine/cuda/BlockSparseAttention.h"
 #include "engine/cuda/CaptureStatistics.h"
 #include "engine/cuda/CudaRuntime.h"
+#include "engine/cuda/CudnnAttention.h"
 #include "engine/cuda/SparseLaunch.h"
 #include "tests/gpu/Reference.h"
 
@@ -141,14 +143,16 @@ void checkSparse(Tally& tally, cuda::KernelPath path, int64_t D, int64_t block, 
                "sparse " + name + ": blockSparseAttention matches the raw launch");
 }
 
-void checkCaptureAgainstFloat64(Tally& tally, int64_t D, int64_t block, int64_t N, int64_t H) {
-  const std::string name = "capture D=" + std::to_string(D) + " block=" + std::to_string(block) +
-                           " N=" + std::to_string(N) + " H=" + std::to_string(H);
+void checkCaptureAgainstFloat64(Tally& tally, int64_t D, int64_t block, int64_t N, int64_t H,
+                                cuda::CaptureKernel kernel = cuda::CaptureKernel::Auto) {
+  const std::string name = "capture (" + cuda::captureKernelName(kernel) + ") D=" + std::to_string(D) +
+                           " block=" + std::to_string(block) + " N=" + std::to_string(N) + " H=" + std::to_string(H);
   auto q = randomInput({H, N, D}, 1.5), k = randomInput({H, N, D}, 1.5);
   const double scale = 1.0 / std::sqrt(double(D));
   const auto ref = captureReference(q, k, block, scale);
   cuda::CaptureRequest request;
   request.blockSize = block;
+  request.kernel = kernel;
   const auto got = cuda::captureStatistics(q, k, ref.lse.to(torch::kFloat32), request);
   const double pooled = relativeError(got.pooled, ref.pooled), keyMass = relativeError(got.keyMass, ref.keyMass),
                entropy = relativeError(got.entropy, ref.entropy);
@@ -201,6 +205,64 @@ void checkCaptureAgainstCpu(Tally& tally, const std::string& gridText, const Blo
   const auto ref = captureReference(ql, kl, layout.blockSize(), scale, perm, grid);
   const double offsetsRef = hasOffsets ? relativeError(got.offsets, ref.offsets) : std::numeric_limits<double>::infinity();
   tally.expect(offsetsRef <= kCaptureTolerance, name + ": offsets vs float64 " + fmt(offsetsRef));
+}
+
+// cuDNN's log-sum-exp (the first pass of a capture) against float64.
+void checkCudnnLse(Tally& tally, int64_t D, int64_t N) {
+  const int64_t H = 3;
+  auto q = randomInput({1, H, N, D}, 1.5), k = randomInput({1, H, N, D}, 1.5), v = randomInput({1, H, N, D}, 1.0);
+  const double scale = 1.0 / std::sqrt(double(D));
+  torch::Tensor out, lse;
+  std::string whyNot;
+  if (!cuda::cudnnAttentionWithLse(q, k, v, scale, out, lse, &whyNot)) {
+    std::printf("SKIP cuDNN lse D=%lld: %s\n", static_cast<long long>(D), whyNot.c_str());
+    return;
+  }
+  const auto ref = captureReference(q[0], k[0], 64, scale);
+  const double lseErr = (lse[0].to(torch::kDouble) - ref.lse).abs().max().item<double>();
+  const auto refOut = torch::softmax(torch::matmul(q[0].to(torch::kDouble), k[0].to(torch::kDouble).transpose(1, 2)) *
+                                         scale, -1)
+                          .matmul(v[0].to(torch::kDouble));
+  const double outErr = relativeError(out[0], refOut);
+  tally.expect(lseErr <= kLseTolerance && outErr <= kSparseTolerance && lse.sizes() == torch::IntArrayRef({1, H, N}),
+               "cuDNN dense with lse D=" + std::to_string(D) + " N=" + std::to_string(N) + ": lse max abs " +
+                   fmt(lseErr) + ", output " + fmt(outErr));
+}
+
+// A captured layer through AttentionOp on a grid whose offset histogram does
+// not fit in shared memory, so the engine's path is cuDNN dense + the Hopper
+// statistics kernel, against the CPU engine.
+void checkEngineCaptureLargeGrid(Tally& tally) {
+  const TokenGrid grid = TokenGrid::parse("8x32x32");  // 15 x 63 x 63 offset bins
+  const BlockLayout layout = BlockLayout::linear(128);
+  const int64_t H = 2, N = grid.videoTokens(), D = 128;
+  auto q = randomInput({1, H, N, D}, 1.5), k = randomInput({1, H, N, D}, 1.5), v = randomInput({1, H, N, D}, 1.0);
+  AttentionPlan plan;
+  plan.grid = grid;
+  plan.captureSteps = {0};
+  plan.captureLayout = layout;
+  plan.captureBatch = 0;
+  AttentionAtlas atlas;
+  AttentionOp op(plan, &atlas);
+  auto out = op.self(0, q, k, v);
+  AtlasEntry cpu;
+  auto cpuOut = captureAttention(q.to(torch::kCPU, torch::kFloat32), k.to(torch::kCPU, torch::kFloat32),
+                                 v.to(torch::kCPU, torch::kFloat32), grid, layout, 0, cpu);
+  if (atlas.entries.size() != 1) {
+    tally.expect(false, "engine capture 8x32x32: " + std::to_string(atlas.entries.size()) + " atlas entries");
+    return;
+  }
+  const AtlasEntry& e = atlas.entries[0];
+  auto vec = [](const std::vector<float>& values) { return torch::tensor(values); };
+  const double outErr = relativeError(out.to(torch::kCPU, torch::kFloat32), cpuOut);
+  const double pooled = relativeError(vec(e.pooled), vec(cpu.pooled)), sink = relativeError(vec(e.sink), vec(cpu.sink)),
+               entropy = relativeError(vec(e.entropy), vec(cpu.entropy));
+  tally.expect(outErr <= kSparseTolerance && pooled <= kCaptureTolerance && sink <= kCaptureTolerance &&
+                   entropy <= kCaptureTolerance && e.offsets.empty(),
+               "engine capture 8x32x32 linear(128) D=128 (dense pass: " +
+                   (op.captureDenseFallbackReason().empty() ? std::string("cuDNN") : op.captureDenseFallbackReason()) +
+                   "): output " + fmt(outErr) + ", pooled " + fmt(pooled) + ", sink " + fmt(sink) + ", entropy " +
+                   fmt(entropy));
 }
 
 void expectError(Tally& tally, const std::string& what, const std::string& needle, const std::function<void()>& fn) {
@@ -262,11 +324,19 @@ int main() {
               checkSparse(tally, path, D, block, N, density, missing);
       if (missing) std::printf("SKIP sparse %s: the kernel declines (cudaErrorNotSupported)\n", cuda::kernelPathName(path).c_str());
     }
-    checkCaptureAgainstFloat64(tally, 128, 64, 1000, 3);
-    checkCaptureAgainstFloat64(tally, 64, 128, 768, 2);
-    checkCaptureAgainstFloat64(tally, 128, 128, 2048, 2);
+    for (auto kernel : {cuda::CaptureKernel::Portable, cuda::CaptureKernel::Hopper,
+                        cuda::CaptureKernel::HopperHalfExp}) {
+      checkCaptureAgainstFloat64(tally, 128, 64, 1000, 3, kernel);
+      checkCaptureAgainstFloat64(tally, 64, 128, 768, 2, kernel);
+      checkCaptureAgainstFloat64(tally, 128, 128, 2048, 2, kernel);
+      checkCaptureAgainstFloat64(tally, 128, 192, 1000, 2, kernel);  // k-blocks straddle the 128-key tiles
+      checkCaptureAgainstFloat64(tally, 64, 64, 100, 2, kernel);     // one partial tile
+    }
     checkCaptureAgainstFloat64(tally, 64, 16, 300, 2);
     checkCaptureAgainstFloat64(tally, 128, 32, 520, 2);
+    checkCudnnLse(tally, 128, 2048);
+    checkCudnnLse(tally, 64, 1000);
+    checkEngineCaptureLargeGrid(tally);
     checkCaptureAgainstCpu(tally, "4x8x8", BlockLayout::linear(64), 64);
     checkCaptureAgainstCpu(tally, "4x8x8", BlockLayout::linear(32), 128);
     checkCaptureAgainstCpu(tally, "4x8x8", BlockLayout::tiled(1, 8, 8), 128);

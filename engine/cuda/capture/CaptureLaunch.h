@@ -36,4 +36,11 @@ struct CaptureLaunchParams {
 cudaError_t launchCaptureStatistics(const CaptureLaunchParams& p, cudaStream_t stream);
 bool captureOffsetsFit(int32_t offsetBins, int32_t headDim);
 
+// The Hopper kernel (engine/cuda/sm90/CaptureStatisticsHopper.cu, wgmma):
+// cudaErrorNotSupported unless the device is sm_90, the block size a
+// multiple of 64, the head dim 64 / 128 and no offset histogram is asked
+// (the caller then uses launchCaptureStatistics). halfExp: exponentials two
+// at a time in f16 (ex2.approx.f16x2) instead of one in float32.
+cudaError_t launchCaptureStatisticsHopper(const CaptureLaunchParams& p, bool halfExp, cudaStream_t stream);
+
 }  // namespace attnscope::cuda

@@ -27,6 +27,7 @@
 #include "engine/cuda/BlockSparseAttention.h"
 #include "engine/cuda/CaptureStatistics.h"
 #include "engine/cuda/CudaRuntime.h"
+#include "engine/cuda/CudnnAttention.h"
 #include "engine/cuda/SparseLaunch.h"
 
 using namespace attnscope;
@@ -227,24 +228,84 @@ int main(int argc, char** argv) {
       rows.push_back(row);
     }
 
-    // Capture of one layer (all heads, pooled in blocks of 64) vs its dense pass.
+    // Capture of one layer (all heads, pooled in blocks of 64) vs its dense
+    // pass: cuDNN with the log-sum-exp, then the statistics pass, as
+    // DeviceAttention::capture runs them; each statistics kernel alone, and
+    // the Hopper ones' agreement with the portable one (checked against
+    // float64 in check_gpu_attention).
     if (N == 32768 || (capture.is_null() && N == o.tokens.back())) {
-      std::vector<torch::Tensor> lse(kSets);
-      const auto full = anchorMask(o.heads, blocks, blocks);
-      for (int s = 0; s < kSets; ++s)  // the dense pass's log-sum-exp, from our kernel on a full mask
-        cuda::blockSparseAttention(q[s], k[s], v[s], full, 1.0 / std::sqrt(double(o.dim)), &lse[s],
-                                   cuda::KernelPath::Portable);
+      const double scale = 1.0 / std::sqrt(double(o.dim));
+      std::vector<torch::Tensor> lse(kSets), ours(kSets);
+      std::string whyNot;
+      bool cudnnLse = true;
+      for (int s = 0; s < kSets; ++s) {
+        torch::Tensor denseOut;
+        if (!cudnnLse || !cuda::cudnnAttentionWithLse(q[s], k[s], v[s], scale, denseOut, lse[s], &whyNot)) {
+          cudnnLse = false;
+          std::printf("cuDNN with lse unavailable (%s): our kernel's lse\n", whyNot.c_str());
+        }
+        const auto full = anchorMask(o.heads, blocks, blocks);
+        cuda::blockSparseAttention(q[s], k[s], v[s], full, scale, &ours[s]);
+        if (!cudnnLse) lse[s] = ours[s];
+      }
+      const double lseDiff = (lse[0] - ours[0]).abs().max().item<double>();
+      auto denseWithLse = [&](int s) {
+        torch::Tensor out, l;
+        if (cudnnLse) cuda::cudnnAttentionWithLse(q[s], k[s], v[s], scale, out, l, nullptr);
+        else cuda::blockSparseAttention(q[s], k[s], v[s], anchorMask(o.heads, blocks, blocks), scale, &l);
+      };
+      const int captureIters = std::max(3, o.iters / 2);
+      const double denseLseMs = medianMs(denseWithLse, captureIters);
+
       cuda::CaptureRequest request;
       request.blockSize = 64;
-      const double captureMs = medianMs(
-          [&](int s) { cuda::captureStatistics(q[s][0], k[s][0], lse[s][0], request); }, std::max(3, o.iters / 2));
+      request.kernel = cuda::CaptureKernel::Portable;
+      const auto exact = cuda::captureStatistics(q[0][0], k[0][0], lse[0][0], request);
+      auto relErr = [](const torch::Tensor& a, const torch::Tensor& b) {
+        return (a.to(torch::kDouble) - b.to(torch::kDouble)).norm().item<double>() /
+               std::max(b.to(torch::kDouble).norm().item<double>(), 1e-300);
+      };
+      json kernels = json::object();
+      for (auto kernel : {cuda::CaptureKernel::Portable, cuda::CaptureKernel::Hopper, cuda::CaptureKernel::HopperHalfExp}) {
+        request.kernel = kernel;
+        try {
+          const double ms = medianMs([&](int s) { cuda::captureStatistics(q[s][0], k[s][0], lse[s][0], request); },
+                                     captureIters);
+          const auto got = cuda::captureStatistics(q[0][0], k[0][0], lse[0][0], request);
+          kernels[cuda::captureKernelName(kernel)] = {
+              {"stats_ms", std::round(ms * 1000) / 1000},
+              {"pooled_err", relErr(got.pooled, exact.pooled)},
+              {"key_mass_err", relErr(got.keyMass, exact.keyMass)},
+              {"entropy_err", relErr(got.entropy, exact.entropy)},
+              {"pooled_row_sum_err", (got.pooled.sum(-1) - 1).abs().max().item<double>()}};
+        } catch (const std::exception& e) {
+          kernels[cuda::captureKernelName(kernel)] = {{"error", e.what()}};
+        }
+        std::printf("capture kernel %s: %s\n", cuda::captureKernelName(kernel).c_str(),
+                    kernels[cuda::captureKernelName(kernel)].dump().c_str());
+        std::fflush(stdout);
+      }
+      // The captured layer end to end, as the engine runs it (Auto kernel).
+      request.kernel = cuda::CaptureKernel::Auto;
+      const double layerMs = medianMs(
+          [&](int s) {
+            denseWithLse(s);
+            cuda::captureStatistics(q[s][0], k[s][0], lse[s][0], request);
+          },
+          captureIters);
+      const double statsMs = medianMs(
+          [&](int s) { cuda::captureStatistics(q[s][0], k[s][0], lse[s][0], request); }, captureIters);
       const auto stats = cuda::captureStatistics(q[0][0], k[0][0], lse[0][0], request);
       const double rowSumError = (stats.pooled.sum(-1) - 1).abs().max().item<double>();
       const double keyMassError = (stats.keyMass.sum(-1) - 1).abs().max().item<double>();
       capture = {{"N", N}, {"heads", o.heads}, {"dim", o.dim}, {"block", 64},
-                 {"capture_ms", std::round(captureMs * 1000) / 1000}, {"dense_ms", std::round(denseMs * 1000) / 1000},
-                 {"dense_backend", backend}, {"capture_over_dense", std::round(captureMs / denseMs * 100) / 100},
-                 {"pooled_row_sum_err", rowSumError}, {"key_mass_sum_err", keyMassError}};
+                 {"capture_ms", std::round(statsMs * 1000) / 1000}, {"dense_ms", std::round(denseMs * 1000) / 1000},
+                 {"dense_lse_ms", std::round(denseLseMs * 1000) / 1000},
+                 {"dense_lse_backend", cudnnLse ? "cudnn" : "ours"}, {"lse_vs_ours_max_abs", lseDiff},
+                 {"captured_layer_ms", std::round(layerMs * 1000) / 1000},
+                 {"dense_backend", backend}, {"capture_over_dense", std::round(statsMs / denseMs * 100) / 100},
+                 {"captured_layer_over_dense", std::round(layerMs / denseMs * 100) / 100},
+                 {"pooled_row_sum_err", rowSumError}, {"key_mass_sum_err", keyMassError}, {"kernels", kernels}};
       std::printf("capture %s\n", capture.dump().c_str());
       std::fflush(stdout);
     }
