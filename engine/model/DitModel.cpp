@@ -63,15 +63,21 @@ DitModelImpl::DitModelImpl(const ModelConfig& c, torch::Device device, torch::Sc
   placeModule(*this, "", device, dtype, keepsFloat32);
 }
 
+// Moving the model drops the RoPE tables held on its old device (a Wan grid's
+// table is tens of MB); forward builds them again where the model now is.
 void DitModelImpl::to(torch::Device device, torch::Dtype dtype, bool nonBlocking) {
   placeModule(*this, "", device, dtype, keepsFloat32, nonBlocking);
+  ropeCache.clear();
 }
 
 void DitModelImpl::to(torch::Dtype dtype, bool nonBlocking) {
   placeModule(*this, "", patchEmbedding->weight.device(), dtype, keepsFloat32, nonBlocking);
 }
 
-void DitModelImpl::to(torch::Device device, bool nonBlocking) { placeModule(*this, "", device, computeDtype(), keepsFloat32, nonBlocking); }
+void DitModelImpl::to(torch::Device device, bool nonBlocking) {
+  placeModule(*this, "", device, computeDtype(), keepsFloat32, nonBlocking);
+  ropeCache.clear();
+}
 
 torch::ScalarType DitModelImpl::computeDtype() const { return patchEmbedding->weight.scalar_type(); }
 
@@ -98,8 +104,7 @@ torch::Tensor DitModelImpl::forward(const torch::Tensor& latents, const torch::T
   auto e0 = timeProjection->forward(e).view({B, 6, config.dim});
   const auto textDtype = textEmbedding->ptr<torch::nn::LinearImpl>(0)->weight.scalar_type();
   auto ctx = textEmbedding->forward(context.to(device, textDtype));  // [B, T, dim]
-  RopeTables rope = makeRope3d(grid, config.headDim());
-  if (!device.is_cpu()) rope = rope.to(device);
+  const RopeTables rope = ropeCache.get(grid, config.headDim(), device);
   for (size_t i = 0; i < blocks->size(); ++i)
     x = blocks->ptr<DitBlockImpl>(i)->forward(x, e0, ctx, rope, op, static_cast<int>(i));
   x = head(x, e);  // [B, N, C * pf * ph * pw]

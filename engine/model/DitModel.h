@@ -10,6 +10,7 @@
 #include "engine/attention/AttentionOp.h"
 #include "engine/model/DitLayers.h"
 #include "engine/model/ModelConfig.h"
+#include "engine/model/Rope3d.h"
 
 namespace attnscope {
 
@@ -60,6 +61,9 @@ struct DitModelImpl : torch::nn::Module {
   torch::nn::Sequential textEmbedding{nullptr}, timeEmbedding{nullptr}, timeProjection{nullptr};
   torch::nn::ModuleList blocks{nullptr};
   DitHead head{nullptr};
+  // The 3D RoPE tables of the grids this model was run at, on its device
+  // (forward reads them from here; to() empties it).
+  RopeCache ropeCache;
 };
 TORCH_MODULE(DitModel);
 

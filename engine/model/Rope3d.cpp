@@ -37,4 +37,27 @@ torch::Tensor applyRope(const torch::Tensor& x, const RopeTables& rope) {
   return torch::view_as_real(torch::view_as_complex(pairs) * rope.rotation).view(sizes);
 }
 
+RopeTables RopeCache::get(const TokenGrid& grid, int64_t headDim, torch::Device device, double theta) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const Entry& e : entries_)
+    if (e.frames == grid.frames && e.height == grid.height && e.width == grid.width && e.headDim == headDim &&
+        e.theta == theta && e.device == device)
+      return e.tables;
+  RopeTables tables = makeRope3d(grid, headDim, theta);
+  if (!device.is_cpu()) tables = tables.to(device);
+  if (entries_.size() >= kCapacity) entries_.erase(entries_.begin());
+  entries_.push_back({grid.frames, grid.height, grid.width, headDim, theta, device, tables});
+  return tables;
+}
+
+void RopeCache::clear() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  entries_.clear();
+}
+
+size_t RopeCache::size() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return entries_.size();
+}
+
 }  // namespace attnscope

@@ -147,6 +147,64 @@ class TestModel : public QObject {
     QVERIFY(op.attentionSeconds() > 0);
   }
 
+  void ropeTablesAreCachedPerGridAndDevice() {
+    // Three grids of 64 tokens each: a cache keyed by the token count alone
+    // would hand one the other's table (same shape, other angles).
+    ModelConfig c = tinyConfig();
+    const TokenGrid a{4, 4, 4, 0}, b{2, 4, 8, 0}, d{4, 8, 2, 0};
+    const int64_t hd = c.headDim();
+    QVERIFY(!torch::equal(makeRope3d(a, hd).rotation, makeRope3d(b, hd).rotation));
+    QVERIFY(!torch::equal(makeRope3d(a, hd).rotation, makeRope3d(d, hd).rotation));
+
+    RopeCache cache;
+    for (const TokenGrid& g : {a, b, d, a, d, b}) {
+      RopeTables cached = cache.get(g, hd, torch::kCPU);
+      QVERIFY2(torch::equal(cached.rotation, makeRope3d(g, hd).rotation), g.str().c_str());
+    }
+    QCOMPARE(cache.size(), size_t(3));
+    QVERIFY(cache.get(b, hd, torch::kCPU).rotation.is_same(cache.get(b, hd, torch::kCPU).rotation));  // reused, not rebuilt
+    QVERIFY(torch::equal(cache.get(a, hd, torch::kCPU, 500.0).rotation, makeRope3d(a, hd, 500.0).rotation));
+    QVERIFY(torch::equal(cache.get(a, 2 * hd, torch::kCPU).rotation, makeRope3d(a, 2 * hd).rotation));
+    QCOMPARE(cache.size(), RopeCache::kCapacity);  // five keys seen, the oldest gone
+    QVERIFY(torch::equal(cache.get(a, hd, torch::kCPU).rotation, makeRope3d(a, hd).rotation));
+
+    // Through the model: the same grid twice is bit-identical, and every grid
+    // after another matches a twin with the same weights whose tables are
+    // built fresh (its cache emptied before each forward).
+    DitModel model(c), twin(c);
+    torch::NoGradGuard ng;
+    for (auto& p : model->parameters()) p.normal_(0, 0.2);
+    auto twinParams = twin->named_parameters();
+    for (const auto& p : model->named_parameters()) twinParams[p.key()].copy_(p.value());
+    const auto& patch = c.patch;
+    auto t = torch::tensor({700.0});
+    auto ctx = torch::randn({1, 8, c.textDim});
+    auto latentsFor = [&](const TokenGrid& g) {
+      return torch::randn({1, c.latentChannels(), g.frames * patch[0], g.height * patch[1], g.width * patch[2]});
+    };
+    auto run = [&](DitModelImpl& m, const torch::Tensor& latents) {
+      AttentionPlan plan;
+      plan.grid = m.tokenGrid(latents.size(2), latents.size(3), latents.size(4));
+      plan.grid.text = ctx.size(1);
+      AttentionOp op(plan, nullptr);
+      return m.forward(latents, t, ctx, op);
+    };
+    auto xa = latentsFor(a), xb = latentsFor(b), xd = latentsFor(d);
+    auto ya = run(*model, xa);
+    QVERIFY(torch::equal(ya, run(*model, xa)));
+    QCOMPARE(model->ropeCache.size(), size_t(1));
+    for (const auto& x : {xb, xd, xa, xd}) {
+      auto y = run(*model, x);
+      twin->ropeCache.clear();
+      QVERIFY(torch::equal(y, run(*twin, x)));
+    }
+    QVERIFY(torch::equal(ya, run(*model, xa)));
+    QCOMPARE(model->ropeCache.size(), size_t(3));
+    model->to(torch::kCPU);  // moving the model empties the cache
+    QCOMPARE(model->ropeCache.size(), size_t(0));
+    QVERIFY(torch::equal(ya, run(*model, xa)));
+  }
+
   void latentCodecIsLossless() {
     auto video = torch::rand({3, 4, 16, 24}) * 2 - 1;
     auto back = pixelShuffle3d(pixelUnshuffle3d(video, 4), 4, 3);
