@@ -31,7 +31,6 @@ int main(int argc, char** argv) {
   TrainerSettings s;
   s.gitCommit = ATTNSCOPE_GIT_COMMIT;
   s.vocabPath = std::string(ATTNSCOPE_SOURCE_DIR) + "/assets/default/vocab.txt";
-  s.config.modelId = "attnscope-default-v1";
   std::string configPath;
   bool asJson = false, noMeasure = false;
   TrainingOptions defaults;
@@ -55,7 +54,10 @@ int main(int argc, char** argv) {
   app.add_flag("--no-measure", noMeasure, "Skip timing one inference denoising step before training");
   app.add_option("--probe", s.probeScenes, "At the end, check prompt following on this many held-out scenes");
   app.add_flag("--json", asJson, "Print the final report as one JSON object on stdout");
-  app.add_option("--model-id", s.config.modelId, "Model id of a fresh run");
+  app.add_option("--model-id", s.modelId,
+                 "Model id of a fresh or --init-from run. Default: attnscope-train-seed<seed>, or the --config / "
+                 "--init-from model's id unless it is a shipped one (attnscope-default-*). A resumed run keeps "
+                 "its checkpoint's");
   app.add_option("--dim", s.config.dim, "Model width (fresh run)");
   app.add_option("--heads", s.config.heads, "Attention heads (fresh run)");
   app.add_option("--layers", s.config.layers, "Blocks (fresh run)");
@@ -85,9 +87,7 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, onInterrupt);
   try {
     if (!configPath.empty()) {
-      std::string id = s.config.modelId;
       s.config = ModelConfig::load(configPath);
-      if (app.count("--model-id")) s.config.modelId = id;
       s.configGiven = true;
     }
     s.measureInference = !noMeasure;

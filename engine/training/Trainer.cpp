@@ -125,7 +125,18 @@ json initialModelRecord(const std::string& folder) {
   return record;
 }
 
+// The id a fresh or --init-from run gives its model (TrainerSettings::modelId).
+std::string runModelId(const TrainerSettings& settings, const std::string& configured, uint64_t seed) {
+  if (!settings.modelId.empty()) return settings.modelId;
+  if (configured.empty() || isShippedModelId(configured)) return trainedModelId(seed);
+  return configured;
+}
+
 }  // namespace
+
+bool isShippedModelId(const std::string& id) { return id.rfind("attnscope-default-", 0) == 0; }
+
+std::string trainedModelId(uint64_t seed) { return "attnscope-train-seed" + std::to_string(seed); }
 
 TrainingReport train(const TrainerSettings& settings, const std::function<void(const LossRow&, int64_t)>& onLog,
                      const std::atomic<bool>* cancel) {
@@ -152,17 +163,23 @@ TrainingReport train(const TrainerSettings& settings, const std::function<void(c
     state.options = TrainingOptions::fromJson(merged, "training options");
     model = checkpoint.model;
     ema = checkpoint.ema;
+    if (!settings.modelId.empty() && settings.modelId != ema.config.modelId)
+      throw Error("a resumed run keeps its model id '" + ema.config.modelId + "' (" + checkpoint.folder +
+                  "); --model-id '" + settings.modelId + "' names a fresh or --init-from run");
   } else if (!settings.initFrom.empty()) {
     state.options = TrainingOptions::fromJson(settings.optionOverrides, "training options");
     model = Model::load(settings.initFrom);
     ema = Model::load(settings.initFrom);
     if (model.backend) throw Error("--init-from needs a model of the built-in architecture, got " + settings.initFrom);
     if (settings.configGiven) requireSameArchitecture(model.config, settings.config, settings.initFrom + " vs --config");
+    model.config.modelId = ema.config.modelId = runModelId(settings, ema.config.modelId, state.options.seed);
   } else {
     state.options = TrainingOptions::fromJson(settings.optionOverrides, "training options");
-    settings.config.validate();
-    model = Model::create(settings.config, settings.vocabPath, state.options.seed);
-    ema = Model::create(settings.config, settings.vocabPath, state.options.seed);
+    ModelConfig config = settings.config;
+    config.modelId = runModelId(settings, config.modelId, state.options.seed);
+    config.validate();
+    model = Model::create(config, settings.vocabPath, state.options.seed);
+    ema = Model::create(config, settings.vocabPath, state.options.seed);
   }
   const TrainingOptions& opts = state.options;
   ema.config.trained = true;

@@ -32,6 +32,12 @@ struct TrainerSettings {
   std::string initFrom;
   ModelConfig config;            // fresh runs (and checked against the checkpoint when configGiven)
   bool configGiven = false;
+  // The id the trained model gets (--model-id). Empty: a fresh or --init-from
+  // run takes its config's (config.modelId / the started-from folder's) unless
+  // that is empty or a shipped model's (isShippedModelId), then
+  // trainedModelId(seed); a resumed run keeps its checkpoint's (and refuses
+  // another).
+  std::string modelId;
   std::string vocabPath;         // fresh runs
   nlohmann::json optionOverrides = nlohmann::json::object();  // TrainingOptions fields given by the user
   double minutes = 0;            // stop (with a checkpoint) after this much wall time; 0 = no limit
@@ -56,6 +62,13 @@ struct TrainingReport {
   bool finished = false;         // reached totalSteps
   std::string modelDir, checkpointDir;
 };
+
+// True for the ids of the models this project makes ("attnscope-default-v2",
+// "attnscope-default-untrained", ...): plans and atlases made for the shipped
+// model would accept a model with its id, so a run gets one only when asked.
+bool isShippedModelId(const std::string& id);
+// The id of a run that names none: "attnscope-train-seed<seed>".
+std::string trainedModelId(uint64_t seed);
 
 // `onLog` is called for each logged row; `cancel` stops after the current
 // step (a checkpoint is still written). Throws Error on bad settings,

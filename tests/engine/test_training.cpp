@@ -364,6 +364,47 @@ class TestTraining : public QObject {
     QVERIFY(errorOf([&] { train(both, nullptr, nullptr); }).contains("not both"));
   }
 
+  void modelIdNeverClaimsAShippedModelUnasked() {
+    // Plans and atlases made for the shipped model accept any model of its
+    // id, so a trained run takes a shipped id (attnscope-default-*) only from
+    // modelId (--model-id).
+    QVERIFY(isShippedModelId("attnscope-default-v1") && isShippedModelId("attnscope-default-untrained"));
+    QVERIFY(!isShippedModelId("attnscope-train-seed7") && !isShippedModelId("tiny-train-test"));
+    QCOMPARE(trainedModelId(7), std::string("attnscope-train-seed7"));
+    QTemporaryDir dir;
+    auto run = [&](const char* name, const std::string& configId, const std::string& modelId, const std::string& from) {
+      TrainerSettings s = tinySettings(dir.filePath(name));
+      s.config.modelId = configId;
+      s.modelId = modelId;
+      s.initFrom = from;
+      s.optionOverrides["steps"] = 1;
+      s.optionOverrides["seed"] = 7;
+      train(s, nullptr, nullptr);
+      const std::string id = Model::load(dir.filePath(name).toStdString() + "/model").config.modelId;
+      std::ifstream recipeFile(dir.filePath(name).toStdString() + "/recipe.json");
+      const std::string recipeId = nlohmann::json::parse(recipeFile).at("model_id").get<std::string>();
+      if (recipeId != id) return "recipe says " + recipeId + ", model " + id;
+      return id;
+    };
+    // Fresh runs: no id (attnscope-train without --config), a shipped
+    // model's config (--config assets/default/config.json), a config's own id.
+    QCOMPARE(run("none", "", "", ""), std::string("attnscope-train-seed7"));
+    QCOMPARE(run("copied", "attnscope-default-v2", "", ""), std::string("attnscope-train-seed7"));
+    QCOMPARE(run("own", "tiny-train-test", "", ""), std::string("tiny-train-test"));
+    QCOMPARE(run("asked", "tiny-train-test", "attnscope-default-v9", ""), std::string("attnscope-default-v9"));
+    // --init-from: the started-from model's id unless it is a shipped one.
+    const std::string own = dir.filePath("own/model").toStdString(), asked = dir.filePath("asked/model").toStdString();
+    QCOMPARE(run("fromOwn", "", "", own), std::string("tiny-train-test"));
+    QCOMPARE(run("fromShipped", "", "", asked), std::string("attnscope-train-seed7"));
+    QCOMPARE(run("fromShippedAsked", "", "attnscope-default-v10", asked), std::string("attnscope-default-v10"));
+    // A resumed run keeps its checkpoint's id and refuses another.
+    TrainerSettings resumed = tinySettings(dir.filePath("asked"));
+    resumed.resumeFrom = dir.filePath("asked").toStdString();
+    resumed.modelId = "something-else";
+    QString msg = errorOf([&] { train(resumed, nullptr, nullptr); });
+    QVERIFY2(msg.contains("keeps its model id 'attnscope-default-v9'") && msg.contains("something-else"), qPrintable(msg));
+  }
+
   void badCheckpointsAreRefusedWithTheirFault() {
     QTemporaryDir dir;
     TrainerSettings s = tinySettings(dir.filePath("run"));
