@@ -28,7 +28,6 @@ std::string captureKernelName(CaptureKernel kernel) {
   switch (kernel) {
     case CaptureKernel::Auto: return "auto";
     case CaptureKernel::Hopper: return "Hopper";
-    case CaptureKernel::HopperHalfExp: return "Hopper (f16 exp)";
     case CaptureKernel::Portable: return "portable";
   }
   return "unknown";
@@ -106,6 +105,7 @@ CaptureStatistics captureStatistics(const torch::Tensor& q, const torch::Tensor&
   p.headDim = static_cast<int32_t>(D);
   p.blockSize = static_cast<int32_t>(bs);
   p.scale = static_cast<float>(request.scale > 0 ? request.scale : 1.0 / std::sqrt(double(D)));
+  p.hopperRows = static_cast<int32_t>(request.hopperRows);
 
   torch::Tensor bases, offsetSums;
   const TokenGrid& g = request.grid;
@@ -126,7 +126,7 @@ CaptureStatistics captureStatistics(const torch::Tensor& q, const torch::Tensor&
   const CaptureKernel kernel = request.kernel;
   cudaError_t status = cudaErrorNotSupported;
   if (kernel != CaptureKernel::Portable)
-    status = launchCaptureStatisticsHopper(p, kernel == CaptureKernel::HopperHalfExp, stream);
+    status = launchCaptureStatisticsHopper(p, stream);
   if (status == cudaErrorNotSupported && (kernel == CaptureKernel::Auto || kernel == CaptureKernel::Portable))
     status = launchCaptureStatistics(p, stream);
   check(status != cudaErrorNotSupported || kernel == CaptureKernel::Auto || kernel == CaptureKernel::Portable,

@@ -22,9 +22,8 @@ struct CaptureStatistics {
 
 // Which kernel computes the statistics. Auto: the Hopper one (wgmma) where it
 // applies (sm_90, block size a multiple of 64, no offset histogram), else the
-// portable one (mma.sync, sm_80+). HopperHalfExp: the Hopper kernel with its
-// exponentials in f16, two per instruction.
-enum class CaptureKernel { Auto, Hopper, HopperHalfExp, Portable };
+// portable one (mma.sync, sm_80+).
+enum class CaptureKernel { Auto, Hopper, Portable };
 std::string captureKernelName(CaptureKernel kernel);
 
 struct CaptureRequest {
@@ -35,6 +34,8 @@ struct CaptureRequest {
   torch::Tensor naturalIndex;
   TokenGrid grid;
   CaptureKernel kernel = CaptureKernel::Auto;
+  // Tuning (benchmarks): queries per CTA of the Hopper kernel, 128 or 256; 0 = its default.
+  int64_t hopperRows = 0;
 };
 
 // q, k: [H, N, D] (bf16 or float32) of the captured batch element, tokens in

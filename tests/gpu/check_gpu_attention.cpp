@@ -144,8 +144,9 @@ void checkSparse(Tally& tally, cuda::KernelPath path, int64_t D, int64_t block, 
 }
 
 void checkCaptureAgainstFloat64(Tally& tally, int64_t D, int64_t block, int64_t N, int64_t H,
-                                cuda::CaptureKernel kernel = cuda::CaptureKernel::Auto) {
-  const std::string name = "capture (" + cuda::captureKernelName(kernel) + ") D=" + std::to_string(D) +
+                                cuda::CaptureKernel kernel = cuda::CaptureKernel::Auto, int64_t hopperRows = 0) {
+  const std::string name = "capture (" + cuda::captureKernelName(kernel) +
+                           (hopperRows ? ", " + std::to_string(hopperRows) + " rows" : "") + ") D=" + std::to_string(D) +
                            " block=" + std::to_string(block) + " N=" + std::to_string(N) + " H=" + std::to_string(H);
   auto q = randomInput({H, N, D}, 1.5), k = randomInput({H, N, D}, 1.5);
   const double scale = 1.0 / std::sqrt(double(D));
@@ -153,6 +154,7 @@ void checkCaptureAgainstFloat64(Tally& tally, int64_t D, int64_t block, int64_t 
   cuda::CaptureRequest request;
   request.blockSize = block;
   request.kernel = kernel;
+  request.hopperRows = hopperRows;
   const auto got = cuda::captureStatistics(q, k, ref.lse.to(torch::kFloat32), request);
   const double pooled = relativeError(got.pooled, ref.pooled), keyMass = relativeError(got.keyMass, ref.keyMass),
                entropy = relativeError(got.entropy, ref.entropy);
@@ -324,14 +326,15 @@ int main() {
               checkSparse(tally, path, D, block, N, density, missing);
       if (missing) std::printf("SKIP sparse %s: the kernel declines (cudaErrorNotSupported)\n", cuda::kernelPathName(path).c_str());
     }
-    for (auto kernel : {cuda::CaptureKernel::Portable, cuda::CaptureKernel::Hopper,
-                        cuda::CaptureKernel::HopperHalfExp}) {
+    for (auto kernel : {cuda::CaptureKernel::Portable, cuda::CaptureKernel::Hopper}) {
       checkCaptureAgainstFloat64(tally, 128, 64, 1000, 3, kernel);
       checkCaptureAgainstFloat64(tally, 64, 128, 768, 2, kernel);
       checkCaptureAgainstFloat64(tally, 128, 128, 2048, 2, kernel);
       checkCaptureAgainstFloat64(tally, 128, 192, 1000, 2, kernel);  // k-blocks straddle the 128-key tiles
       checkCaptureAgainstFloat64(tally, 64, 64, 100, 2, kernel);     // one partial tile
     }
+    checkCaptureAgainstFloat64(tally, 128, 64, 1000, 3, cuda::CaptureKernel::Hopper, 128);
+    checkCaptureAgainstFloat64(tally, 64, 128, 300, 2, cuda::CaptureKernel::Hopper, 128);
     checkCaptureAgainstFloat64(tally, 64, 16, 300, 2);
     checkCaptureAgainstFloat64(tally, 128, 32, 520, 2);
     checkCudnnLse(tally, 128, 2048);

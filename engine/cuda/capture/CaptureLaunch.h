@@ -26,6 +26,7 @@ struct CaptureLaunchParams {
   float* offsetSums = nullptr;  // [H, offsetBins] += mass per bin (zeroed)
   int32_t offsetBins = 0, offsetCenter = 0;
   int32_t heads = 0, tokens = 0, headDim = 0, blockSize = 0;
+  int32_t hopperRows = 0;  // queries per CTA of the Hopper kernel: 128, 256, or 0 for its default (256)
   float scale = 0;
 };
 
@@ -39,8 +40,7 @@ bool captureOffsetsFit(int32_t offsetBins, int32_t headDim);
 // The Hopper kernel (engine/cuda/sm90/CaptureStatisticsHopper.cu, wgmma):
 // cudaErrorNotSupported unless the device is sm_90, the block size a
 // multiple of 64, the head dim 64 / 128 and no offset histogram is asked
-// (the caller then uses launchCaptureStatistics). halfExp: exponentials two
-// at a time in f16 (ex2.approx.f16x2) instead of one in float32.
-cudaError_t launchCaptureStatisticsHopper(const CaptureLaunchParams& p, bool halfExp, cudaStream_t stream);
+// (the caller then uses launchCaptureStatistics).
+cudaError_t launchCaptureStatisticsHopper(const CaptureLaunchParams& p, cudaStream_t stream);
 
 }  // namespace attnscope::cuda

@@ -266,27 +266,31 @@ int main(int argc, char** argv) {
                std::max(b.to(torch::kDouble).norm().item<double>(), 1e-300);
       };
       json kernels = json::object();
-      for (auto kernel : {cuda::CaptureKernel::Portable, cuda::CaptureKernel::Hopper, cuda::CaptureKernel::HopperHalfExp}) {
+      const std::vector<std::pair<cuda::CaptureKernel, int64_t>> variants{
+          {cuda::CaptureKernel::Portable, 0}, {cuda::CaptureKernel::Hopper, 128}, {cuda::CaptureKernel::Hopper, 256}};
+      for (const auto& [kernel, rows] : variants) {
         request.kernel = kernel;
+        request.hopperRows = rows;
+        const std::string name = cuda::captureKernelName(kernel) + (rows ? " " + std::to_string(rows) + " rows" : "");
         try {
           const double ms = medianMs([&](int s) { cuda::captureStatistics(q[s][0], k[s][0], lse[s][0], request); },
                                      captureIters);
           const auto got = cuda::captureStatistics(q[0][0], k[0][0], lse[0][0], request);
-          kernels[cuda::captureKernelName(kernel)] = {
+          kernels[name] = {
               {"stats_ms", std::round(ms * 1000) / 1000},
               {"pooled_err", relErr(got.pooled, exact.pooled)},
               {"key_mass_err", relErr(got.keyMass, exact.keyMass)},
               {"entropy_err", relErr(got.entropy, exact.entropy)},
               {"pooled_row_sum_err", (got.pooled.sum(-1) - 1).abs().max().item<double>()}};
         } catch (const std::exception& e) {
-          kernels[cuda::captureKernelName(kernel)] = {{"error", e.what()}};
+          kernels[name] = {{"error", e.what()}};
         }
-        std::printf("capture kernel %s: %s\n", cuda::captureKernelName(kernel).c_str(),
-                    kernels[cuda::captureKernelName(kernel)].dump().c_str());
+        std::printf("capture kernel %s: %s\n", name.c_str(), kernels[name].dump().c_str());
         std::fflush(stdout);
       }
       // The captured layer end to end, as the engine runs it (Auto kernel).
       request.kernel = cuda::CaptureKernel::Auto;
+      request.hopperRows = 0;
       const double layerMs = medianMs(
           [&](int s) {
             denseWithLse(s);
