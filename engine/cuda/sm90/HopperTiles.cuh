@@ -16,16 +16,14 @@ __device__ __forceinline__ uint32_t sharedAddress(const void* p) {
 
 // Copies rows [row0, row0 + Rows) of a [tokens, HeadDim] bf16 matrix into a
 // swizzled tile; rows past `tokens` are zero-filled.
-// `thread`: this thread's index among the Threads that share the copy.
 template <int Rows, int HeadDim, int Threads>
-__device__ __forceinline__ void loadTile(uint32_t tile, const __nv_bfloat16* matrix, int row0, int tokens,
-                                         int thread = threadIdx.x) {
+__device__ __forceinline__ void loadTile(uint32_t tile, const __nv_bfloat16* matrix, int row0, int tokens) {
   constexpr int kChunksPerRow = HeadDim / 8;  // 16-byte chunks
   constexpr int kChunks = Rows * kChunksPerRow;
   static_assert(kChunks % Threads == 0, "every thread copies the same number of chunks");
 #pragma unroll
   for (int it = 0; it < kChunks / Threads; ++it) {
-    const int c = it * Threads + thread;
+    const int c = it * Threads + threadIdx.x;
     const int r = c / kChunksPerRow, chunk = c % kChunksPerRow;
     const int panel = chunk / 8, inPanel = chunk % 8;
     const uint32_t dst = tile + panel * Rows * 128 + r * 128 + ((inPanel ^ (r & 7)) << 4);
