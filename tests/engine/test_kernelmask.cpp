@@ -7,6 +7,7 @@
 #include "engine/cuda/BlockSparseAttention.h"
 #include "engine/cuda/CaptureStatistics.h"
 #include "engine/cuda/CudaRuntime.h"
+#include "engine/cuda/CudnnAttention.h"
 
 #include <QtTest>
 
@@ -82,6 +83,24 @@ class KernelMaskTest : public QObject {
     QVERIFY(errorOf([&] { cuda::blockSparseAttention(q, q, q, mask, 0.125); }).contains("built without CUDA"));
     QVERIFY(errorOf([&] { cuda::captureStatistics(q[0], q[0], torch::zeros({1, 64}), {}); })
                 .contains("built without CUDA"));
+  }
+
+  // Capture's cuDNN dense pass declines CPU tensors with a reason and leaves
+  // the caller's tensors alone (the engine then runs its own kernel).
+  void cudnnPassDeclinesCpuTensors() {
+    auto q = torch::randn({1, 2, 64, 64});
+    torch::Tensor out = torch::ones({1}), lse;
+    std::string why;
+    QVERIFY(!cuda::cudnnAttentionWithLse(q, q, q, 0.125, out, lse, &why));
+    QVERIFY2(QString::fromStdString(why).contains("CUDA tensors"), why.c_str());
+    QVERIFY(out.defined() && out.numel() == 1 && !lse.defined());
+    QVERIFY(!cuda::cudnnAttentionWithLse(q, q, q, 0.125, out, lse, nullptr));  // no reason asked: still no crash
+  }
+
+  void captureKernelNames() {
+    QCOMPARE(QString::fromStdString(cuda::captureKernelName(cuda::CaptureKernel::Auto)), QString("auto"));
+    QCOMPARE(QString::fromStdString(cuda::captureKernelName(cuda::CaptureKernel::Hopper)), QString("Hopper"));
+    QCOMPARE(QString::fromStdString(cuda::captureKernelName(cuda::CaptureKernel::Portable)), QString("portable"));
   }
 };
 
