@@ -107,13 +107,15 @@ torch::Tensor DitBlockImpl::forward(const torch::Tensor& x, const torch::Tensor&
   // Wan's precision policy: the modulation (float32 when e0 is) and the
   // residual stream stay in e0's dtype, the norms compute in float32, the
   // linear layers run in their weights' dtype (bf16 on the GPU path).
+  // addcmul: one pass over the tokens where `a * b + c` takes two or three
+  // (the chunks are [B, 1, C]; the activations [B, L, C] dominate the step).
   auto e = (modulation + e0).chunk(6, 1);
-  auto y = selfAttn(plainLayerNorm(x, eps).to(e0.scalar_type()) * (1 + e[1]) + e[0], rope, op, layer);
-  auto h = x + y * e[2];
+  auto y = selfAttn(torch::addcmul(e[0], plainLayerNorm(x, eps).to(e0.scalar_type()), 1 + e[1]), rope, op, layer);
+  auto h = torch::addcmul(x, y, e[2]);
   auto n3 = norm3 ? norm3(h.to(norm3->weight.scalar_type())).to(h.scalar_type()) : h;
   h = h + crossAttn(n3, context, op, layer);
-  auto f = ffn(plainLayerNorm(h, eps).to(e0.scalar_type()) * (1 + e[4]) + e[3]);
-  return h + f * e[5];
+  auto f = ffn(torch::addcmul(e[3], plainLayerNorm(h, eps).to(e0.scalar_type()), 1 + e[4]));
+  return torch::addcmul(h, f, e[5]);
 }
 
 }  // namespace attnscope

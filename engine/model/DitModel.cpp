@@ -34,7 +34,7 @@ torch::Tensor DitHeadImpl::forward(const torch::Tensor& x, const torch::Tensor& 
   // In float32 (Head runs under autocast(float32) in the reference).
   auto m = (modulation + e.unsqueeze(1)).chunk(2, 1);  // shift, scale: [B, 1, C]
   auto n = torch::layer_norm(x.to(torch::kFloat32), {x.size(-1)}, {}, {}, eps).to(m[0].scalar_type());
-  return linearIn(head, n * (1 + m[1]) + m[0]);
+  return linearIn(head, torch::addcmul(m[0], n, 1 + m[1]));
 }
 
 DitModelImpl::DitModelImpl(const ModelConfig& c, torch::Device device, torch::ScalarType dtype) : config(c) {
