@@ -1,15 +1,22 @@
 // Hopper (sm_90a) block-sparse attention with wgmma.
 //
 // One CTA per (q-block, head, batch): BS/64 warpgroups, each owning 64 query
-// rows of the q-block. The CTA walks the q-block's kv list; K and V tiles of
-// the next listed block are fetched with cp.async into the other of two
-// shared-memory stages while the current one is multiplied. Per tile and
-// warpgroup: S = Q K^T (wgmma, both operands in shared memory), online
-// softmax in registers (exp2, float32), then O += P V (wgmma, P from
-// registers, V transposed from shared memory). Tiles are stored in 128-byte
-// swizzle atoms (8 rows x 64 bf16), the layout wgmma reads without bank
-// conflicts: element (r, c) of a tile of R rows sits in column panel c / 64
-// at byte r * 128 + ((c % 64 / 8) ^ (r % 8)) * 16 + (c % 8) * 2.
+// rows of the q-block. The CTA walks the q-block's kv list; K and V tiles run
+// through three shared-memory stages, fetched with cp.async one listed block
+// ahead. Per tile and warpgroup: S = Q K^T (wgmma, both operands in shared
+// memory), online softmax in registers (exp2, float32), then O += P V (wgmma,
+// P from registers, V transposed from shared memory).
+//
+// Software pipeline (FlashAttention-3's intra-warpgroup overlap): iteration j
+// issues S(j) and O += P(j-1) V(j-1) together, waits for S(j) only, and runs
+// tile j's softmax on the CUDA cores and MUFU while the tensor cores are still
+// busy with P(j-1) V(j-1). Nothing is in flight at the loop's back-edge, so
+// ptxas keeps the wgmmas asynchronous (no C7514). Tile j-1's V is still read
+// while tile j+1 is fetched: hence three stages.
+//
+// Tiles are stored in 128-byte swizzle atoms (8 rows x 64 bf16), the layout
+// wgmma reads without bank conflicts: element (r, c) of a tile of R rows sits
+// in column panel c / 64 at byte r * 128 + ((c % 64 / 8) ^ (r % 8)) * 16 + (c % 8) * 2.
 #include <cuda_bf16.h>
 
 #include <cmath>
@@ -29,7 +36,7 @@ struct HopperTile {
   static constexpr int kWarpgroups = Block / 64;
   static constexpr int kThreads = 128 * kWarpgroups;
   static constexpr int kTileBytes = Block * HeadDim * 2;
-  static constexpr int kStages = 2;
+  static constexpr int kStages = 3;
   // Q, then K and V per stage; +1024 to align the first tile.
   static constexpr int kSharedBytes = kTileBytes * (1 + 2 * kStages) + 1024;
   static constexpr int kScoreRegs = Block / 2;        // S: 64 x Block per warpgroup
@@ -69,58 +76,52 @@ __global__ void __launch_bounds__(HopperTile<HeadDim, Block>::kThreads, 1)
   for (int i = 0; i < T::kOutRegs; ++i) o[i] = 0.f;
   float rowMax[2] = {-INFINITY, -INFINITY}, rowSum[2] = {0.f, 0.f};
   const float scaleLog2 = p.scale * 1.4426950408889634f;
+  float s[T::kScoreRegs];         // S(j), then P(j) in float32
+  uint32_t pa[Block / 16][4];     // P(j) as the A fragments of O += P V
 
-  if (count > 0) {
-    loadTile<Block, HeadDim, T::kThreads>(tileQ, q, qBlock * Block, p.tokens);
-    loadTile<Block, HeadDim, T::kThreads>(tileK(0), k, list[0] * Block, p.tokens);
-    loadTile<Block, HeadDim, T::kThreads>(tileV(0), v, list[0] * Block, p.tokens);
-    commitLoads();
-  }
-
-  for (int j = 0; j < count; ++j) {
-    const int stage = j & 1;
-    if (j + 1 < count) {
-      const int next = list[j + 1] * Block;
-      loadTile<Block, HeadDim, T::kThreads>(tileK(stage ^ 1), k, next, p.tokens);
-      loadTile<Block, HeadDim, T::kThreads>(tileV(stage ^ 1), v, next, p.tokens);
-    }
-    commitLoads();
-    waitLoads<1>();  // everything but the prefetch just issued has landed
-    fenceAsyncProxy();
-    __syncthreads();
-
-    // S = Q K^T for this warpgroup's 64 rows.
-    float s[T::kScoreRegs];
+  // S = Q K(j)^T for this warpgroup's 64 rows (committed, not waited for).
+  auto issueScores = [&](int j) {
     wgmmaFence();
 #pragma unroll
     for (int kk = 0; kk < HeadDim / 16; ++kk) {
       const uint32_t panelOffset = (kk / 4) * Block * 128 + (kk % 4) * 32;
       const uint64_t descQ = sharedDescriptor(tileQ + panelOffset + warpgroup * 64 * 128, 16, 1024);
-      const uint64_t descK = sharedDescriptor(tileK(stage) + panelOffset, 16, 1024);
+      const uint64_t descK = sharedDescriptor(tileK(j % T::kStages) + panelOffset, 16, 1024);
       if constexpr (Block == 128)
         wgmmaSS_n128(s, descQ, descK, kk > 0);
       else
         wgmmaSS_n64(s, descQ, descK, kk > 0);
     }
     wgmmaCommit();
-    wgmmaWait<0>();
-    fenceRegisters(s);
-
-    // Keys past the end of the sequence (only in a partial last block).
+  };
+  // O += P(j) V(j) (committed, not waited for).
+  auto issueValues = [&](int j) {
+    wgmmaFence();
+    fenceRegisters(o);
+#pragma unroll
+    for (int kk = 0; kk < Block / 16; ++kk) {
+      const uint64_t descV = sharedDescriptor(tileV(j % T::kStages) + kk * 16 * 128, Block * 128, 1024);
+      if constexpr (HeadDim == 128)
+        wgmmaRS_n128(o, pa[kk], descV);
+      else
+        wgmmaRS_n64(o, pa[kk], descV);
+    }
+    wgmmaCommit();
+  };
+  // Online softmax of tile j in place: s becomes P(j) = exp2(S * scale - max);
+  // returns through `rescale` what the output accumulated so far is scaled by.
+  auto softmax = [&](int j, float (&rescale)[2]) {
     const int keyBase = list[j] * Block;
-    if (keyBase + Block > p.tokens) {
+    if (keyBase + Block > p.tokens) {  // keys past the end (only in a partial last block)
 #pragma unroll
       for (int i = 0; i < T::kScoreRegs; ++i) {
         const int key = keyBase + 8 * (i / 4) + 2 * (lane % 4) + (i % 2);
         if (key >= p.tokens) s[i] = -INFINITY;
       }
     }
-
-    // Online softmax: new row maxima, rescale of what was accumulated.
     float tileMax[2] = {-INFINITY, -INFINITY};
 #pragma unroll
     for (int i = 0; i < T::kScoreRegs; ++i) tileMax[(i / 2) % 2] = fmaxf(tileMax[(i / 2) % 2], s[i]);
-    float rescale[2];
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
       tileMax[r] = fmaxf(tileMax[r], __shfl_xor_sync(0xffffffff, tileMax[r], 1));
@@ -131,33 +132,63 @@ __global__ void __launch_bounds__(HopperTile<HeadDim, Block>::kThreads, 1)
       rowSum[r] *= rescale[r];
     }
 #pragma unroll
-    for (int i = 0; i < T::kOutRegs; ++i) o[i] *= rescale[(i / 2) % 2];
-
-    // P = exp2(S * scale - max), packed into the A fragments of O += P V.
-    uint32_t pa[Block / 16][4];
-#pragma unroll
-    for (int i = 0; i < T::kScoreRegs; i += 2) {
+    for (int i = 0; i < T::kScoreRegs; ++i) {
       const int r = (i / 2) % 2;
-      const float p0 = fastExp2(fmaf(s[i], scaleLog2, -rowMax[r]));
-      const float p1 = fastExp2(fmaf(s[i + 1], scaleLog2, -rowMax[r]));
-      rowSum[r] += p0 + p1;
-      pa[i / 8][(i % 8) / 2] = packBf16(p0, p1);
+      s[i] = fastExp2(fmaf(s[i], scaleLog2, -rowMax[r]));
+      rowSum[r] += s[i];
     }
-
-    wgmmaFence();
-    fenceRegisters(o);
+  };
+  auto packProbabilities = [&] {
 #pragma unroll
-    for (int kk = 0; kk < Block / 16; ++kk) {
-      const uint64_t descV = sharedDescriptor(tileV(stage) + kk * 16 * 128, Block * 128, 1024);
-      if constexpr (HeadDim == 128)
-        wgmmaRS_n128(o, pa[kk], descV);
-      else
-        wgmmaRS_n64(o, pa[kk], descV);
-    }
-    wgmmaCommit();
+    for (int i = 0; i < T::kScoreRegs; i += 2) pa[i / 8][(i % 8) / 2] = packBf16(s[i], s[i + 1]);
+  };
+  // Tile j (K and V) into stage j % kStages, as one cp.async group.
+  auto fetch = [&](int j) {
+    const int keys = list[j] * Block;
+    loadTile<Block, HeadDim, T::kThreads>(tileK(j % T::kStages), k, keys, p.tokens);
+    loadTile<Block, HeadDim, T::kThreads>(tileV(j % T::kStages), v, keys, p.tokens);
+  };
+
+  if (count > 0) {
+    loadTile<Block, HeadDim, T::kThreads>(tileQ, q, qBlock * Block, p.tokens);
+    fetch(0);
+    commitLoads();
+    if (count > 1) fetch(1);
+    commitLoads();
+    waitLoads<1>();  // Q and tile 0
+    fenceAsyncProxy();
+    __syncthreads();
+    issueScores(0);
+    wgmmaWait<0>();
+    fenceRegisters(s);
+    float rescale[2];
+    softmax(0, rescale);
+    packProbabilities();
+  }
+  for (int j = 1; j < count; ++j) {
+    waitLoads<0>();  // tile j
+    fenceAsyncProxy();
+    __syncthreads();  // tile j everywhere; every warpgroup is done with tile j - 2's stage
+    if (j + 1 < count) fetch(j + 1);
+    commitLoads();
+    issueScores(j);
+    issueValues(j - 1);
+    wgmmaWait<1>();  // S(j); P(j-1) V(j-1) may still run
+    fenceRegisters(s);
+    float rescale[2];
+    softmax(j, rescale);
     wgmmaWait<0>();
     fenceRegisters(o);
-    __syncthreads();  // this stage is refilled by the next iteration's prefetch
+    fenceRegisters(pa);  // the multiply read pa until here: no reuse of its registers before
+#pragma unroll
+    for (int i = 0; i < T::kOutRegs; ++i) o[i] *= rescale[(i / 2) % 2];
+    packProbabilities();
+  }
+  if (count > 0) {
+    issueValues(count - 1);
+    wgmmaWait<0>();
+    fenceRegisters(o);
+    fenceRegisters(pa);
   }
 
   // Normalise and store; rows of an empty q-block get zeros and lse = -inf.

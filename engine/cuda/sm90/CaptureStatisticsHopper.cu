@@ -2,11 +2,13 @@
 // (engine/cuda/capture/CaptureStatisticsKernel.cu), with S = Q K^T on wgmma.
 //
 // One CTA per (Rows queries, head): Rows / 64 warpgroups of 64 rows, Q in
-// shared memory, K in 128-key tiles double-buffered through cp.async. Every
+// shared memory, K in 128-key tiles through three cp.async stages. Every
 // CTA streams all of its head's K through L2, so the query tile sets the L2
 // traffic: at N = 32768, 12 heads, 128 rows read 25.8 GB, 256 rows half that.
-// Per tile and row pair:
-//   - S = Q K^T (wgmma, both operands in shared memory, float32),
+// Each tile is taken as two 64-key halves, software-pipelined: the next
+// half's S is multiplying while this half is reduced (see the kernel).
+// Per half and row pair:
+//   - S = Q K^T (wgmma m64n64, both operands in shared memory, float32),
 //   - p = 2^(s * scale * log2e - lse * log2e) in float32 (ex2.approx),
 //   - row sums of p and of p * s (entropy) in float32,
 //   - p packed as f16 pairs, which are mma.m16n8k16 A fragments (the
@@ -18,12 +20,9 @@
 //   - pooled sums per (q-block, 64-key half) from the column sums, one
 //     atomicAdd per warp and half.
 // Entropy per row: lse + log Z - scale * sum(p s) / Z, Z = sum p.
-// Known limit (NOTES.md): the barrier per tile keeps a CTA's warpgroups in
-// lockstep, so they all multiply, then all exponentiate: ~3000 clocks per
-// 128 x 128 tile against 1024 of tensor and 1024 of MUFU work. Tried and
-// measured: the next multiply in flight during the exponentials (ptxas
-// serializes every wgmma when the accumulator crosses the loop back-edge,
-// C7514) and two ping-pong groups per CTA (correct, but slower).
+// Known limit (NOTES.md): 9.7 ms at N = 32768 against the 5.4 ms the bar
+// needs; the pipeline gained 3% over the unpipelined version, since the
+// barrier per tile still keeps the four warpgroups in step.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
@@ -39,7 +38,7 @@ namespace {
 
 using namespace sm90;
 
-constexpr int kKeys = 128, kStages = 2;
+constexpr int kKeys = 128, kHalf = 64, kStages = 3, kPartBuffers = 3;
 constexpr unsigned kFullWarp = 0xffffffffu;
 constexpr float kLog2e = 1.4426950408889634f;
 constexpr uint32_t kHalfOnes = 0x3C003C00u;  // two f16 1.0
@@ -50,8 +49,8 @@ struct CaptureTile {
   static constexpr int kWarps = kThreads / 32;
   static constexpr int kQBytes = Rows * D * 2;
   static constexpr int kKBytes = kKeys * D * 2;
-  static constexpr int kPartsFloats = kWarps * kKeys;  // per buffer (two)
-  static constexpr int kSharedBytes = 1024 + kQBytes + kStages * kKBytes + 2 * kPartsFloats * 4;
+  static constexpr int kPartsFloats = kWarps * kKeys;  // per buffer
+  static constexpr int kSharedBytes = 1024 + kQBytes + kStages * kKBytes + kPartBuffers * kPartsFloats * 4;
 };
 
 __device__ __forceinline__ uint32_t packHalf(float lo, float hi) {
@@ -85,27 +84,30 @@ struct CaptureState {
 
   __device__ uint32_t tileK(int t) const { return tileK0 + (t % kStages) * T::kKBytes; }
 
-  // Issues S = Q K(t)^T for this warpgroup's 64 rows (the caller waits).
-  __device__ __forceinline__ void issueScores(float (&s)[64], int t) const {
+  // Issues S = Q K^T for this warpgroup's 64 rows and keys [64 half, 64 half
+  // + 64) of tile t (the caller waits).
+  __device__ __forceinline__ void issueScores(float (&s)[32], int t, int half) const {
     wgmmaFence();
 #pragma unroll
     for (int kk = 0; kk < D / 16; ++kk) {
       const uint64_t descQ =
           sharedDescriptor(tileQ + (kk / 4) * Rows * 128 + (kk % 4) * 32 + warpgroup * 64 * 128, 16, 1024);
-      const uint64_t descK = sharedDescriptor(tileK(t) + (kk / 4) * kKeys * 128 + (kk % 4) * 32, 16, 1024);
-      wgmmaSS_n128(s, descQ, descK, kk > 0);
+      const uint64_t descK =
+          sharedDescriptor(tileK(t) + (kk / 4) * kKeys * 128 + half * kHalf * 128 + (kk % 4) * 32, 16, 1024);
+      wgmmaSS_n64(s, descQ, descK, kk > 0);
     }
     wgmmaCommit();
   }
 
-  // The statistics of tile t from its scores.
-  __device__ __forceinline__ void accumulate(float (&s)[64], int t) {
-    const int k0 = t * kKeys;
-    const bool partial = k0 + kKeys > N;
-    float halfSums[2] = {0.f, 0.f};
-    float* part = parts + (t & 1) * T::kPartsFloats + warp * kKeys;
+  // The statistics of one 64-key half of tile t from its scores. Partial:
+  // the last tile, whose keys may run past N.
+  template <bool Partial>
+  __device__ __forceinline__ void accumulate(float (&s)[32], int t, int half) {
+    const int k0 = t * kKeys + half * kHalf;
+    float halfSum = 0.f;
+    float* part = parts + (t % kPartBuffers) * T::kPartsFloats + warp * kKeys + half * kHalf;
 #pragma unroll
-    for (int m = 0; m < 8; ++m) {
+    for (int m = 0; m < 4; ++m) {
       // a[0..3]: rows {g, g+8} x keys {16m + 2t4, 16m + 8 + 2t4} (+0, +1 in the pair).
       uint32_t a[4];
 #pragma unroll
@@ -113,7 +115,7 @@ struct CaptureState {
         const int j = 2 * m + i / 2, r = i % 2;  // 8-key group, row
         const float s0 = s[4 * j + 2 * r], s1 = s[4 * j + 2 * r + 1];
         float x0 = fmaf(s0, scaleLog2, -shift[r]), x1 = fmaf(s1, scaleLog2, -shift[r]);
-        if (partial) {
+        if (Partial) {
           const int key = k0 + 8 * j + 2 * t4;
           if (key >= N) x0 = -INFINITY;
           if (key + 1 >= N) x1 = -INFINITY;
@@ -131,26 +133,21 @@ struct CaptureState {
         part[16 * m + g] = column[0];
         part[16 * m + 8 + g] = column[2];
       }
-      halfSums[m / 4] += column[0] + column[2];
+      halfSum += column[0] + column[2];
     }
     // Pooled: sum over g (lanes with equal t4 hold equal values), one atomic per warp and half.
-#pragma unroll
-    for (int half = 0; half < 2; ++half) {
-      float v = halfSums[half];
-      v += __shfl_xor_sync(kFullWarp, v, 4);
-      v += __shfl_xor_sync(kFullWarp, v, 8);
-      v += __shfl_xor_sync(kFullWarp, v, 16);
-      const int keyStart = k0 + half * 64;
-      if (lane == 0 && keyStart < N && rows[0] < N)
-        atomicAdd(p->pooledSums + (static_cast<size_t>(h) * blocks + groupStart / bs) * blocks + keyStart / bs, v);
-    }
+    halfSum += __shfl_xor_sync(kFullWarp, halfSum, 4);
+    halfSum += __shfl_xor_sync(kFullWarp, halfSum, 8);
+    halfSum += __shfl_xor_sync(kFullWarp, halfSum, 16);
+    if (lane == 0 && k0 < N && rows[0] < N)
+      atomicAdd(p->pooledSums + (static_cast<size_t>(h) * blocks + groupStart / bs) * blocks + k0 / bs, halfSum);
   }
 
-  // The 8 warps' column sums of tile t into the global key sums.
+  // The warps' column sums of tile t into the global key sums.
   __device__ __forceinline__ void flushColumns(int t, int tid) const {
     const int k0 = t * kKeys;
     if (tid < kKeys && k0 + tid < N) {
-      const float* part = parts + (t & 1) * T::kPartsFloats;
+      const float* part = parts + (t % kPartBuffers) * T::kPartsFloats;
       float sum = 0.f;
 #pragma unroll
       for (int w = 0; w < T::kWarps; ++w) sum += part[w * kKeys + tid];
@@ -159,8 +156,14 @@ struct CaptureState {
   }
 };
 
+// Software pipeline over 64-key halves: the multiply of the next half is in
+// flight on the tensor cores while this half is exponentiated and reduced.
+// Two accumulators with fixed names (even halves in a, odd in b), so no
+// register moves at the loop's back-edge (ptxas would serialize every wgmma,
+// C7514). K runs through three stages: K(t + 1) is read by a multiply issued
+// before tile t is done, K(t + 2) is being copied.
 template <int D, int Rows>
-__global__ void __launch_bounds__(CaptureTile<D, Rows>::kThreads, 256 / Rows)
+__global__ void __launch_bounds__(CaptureTile<D, Rows>::kThreads, 1)
     captureStatisticsHopperKernel(const CaptureLaunchParams p) {
 #if defined(__CUDA_ARCH__) && !defined(__CUDA_ARCH_FEAT_SM90_ALL)
   __trap();  // wgmma needs sm_90a machine code (the launcher checks first)
@@ -203,21 +206,42 @@ __global__ void __launch_bounds__(CaptureTile<D, Rows>::kThreads, 256 / Rows)
   loadTile<Rows, D, T::kThreads>(st.tileQ, Q, q0, N);
   loadTile<kKeys, D, T::kThreads>(st.tileK(0), K, 0, N);
   commitLoads();
-  for (int t = 0; t < tiles; ++t) {
+  if (tiles > 1) loadTile<kKeys, D, T::kThreads>(st.tileK(1), K, kKeys, N);
+  commitLoads();
+  waitLoads<1>();
+  fenceAsyncProxy();
+  __syncthreads();  // Q and K(0) everywhere
+
+  float a[32], b[32];
+  st.issueScores(a, 0, 0);
+  wgmmaWait<0>();
+  int t = 0;
+  for (; t + 1 < tiles; ++t) {
+    st.issueScores(b, t, 1);
+    fenceRegisters(a);
+    st.template accumulate<false>(a, t, 0);
+    wgmmaWait<0>();
+    fenceRegisters(b);
     waitLoads<0>();
     fenceAsyncProxy();
-    __syncthreads();  // K(t) everywhere; K(t-1)'s stage and tile t-1's column parts are free to use
-    if (t + 1 < tiles) loadTile<kKeys, D, T::kThreads>(st.tileK(t + 1), K, (t + 1) * kKeys, N);
+    __syncthreads();  // K(t+1) everywhere; tile t-1's stage and column parts are done with
+    if (t + 2 < tiles) loadTile<kKeys, D, T::kThreads>(st.tileK(t + 2), K, (t + 2) * kKeys, N);
     commitLoads();
     if (t > 0) st.flushColumns(t - 1, tid);
-    float s[64];
-    st.issueScores(s, t);
+    st.issueScores(a, t + 1, 0);
+    st.template accumulate<false>(b, t, 1);
     wgmmaWait<0>();
-    fenceRegisters(s);
-    st.accumulate(s, t);
+    fenceRegisters(a);
   }
+  // The last tile (t = tiles - 1), whose keys may run past N.
+  st.issueScores(b, t, 1);
+  st.template accumulate<true>(a, t, 0);
+  wgmmaWait<0>();
+  fenceRegisters(b);
+  st.template accumulate<true>(b, t, 1);
   __syncthreads();
-  st.flushColumns(tiles - 1, tid);
+  if (t > 0) st.flushColumns(t - 1, tid);
+  st.flushColumns(t, tid);
 
   // Entropy of the renormalised row q = p / Z, in nats.
 #pragma unroll
