@@ -37,8 +37,26 @@ struct EvaluateOptions {
 // NaN is not JSON: report it as null.
 nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
+// {"still": 7, "down": 1, "none": 2}: the directions found, zero counts left out.
+nlohmann::json foundDirectionsJson(const AccuracySummary& s) {
+  nlohmann::json found = nlohmann::json::object();
+  for (int m = 0; m < kMotionCount; ++m)
+    if (s.directionsFound[m] > 0) found[motionName(static_cast<Motion>(m))] = s.directionsFound[m];
+  if (s.directionNoShape > 0) found["none"] = s.directionNoShape;
+  return found;
+}
+
+std::string foundDirectionsText(const AccuracySummary& s) {
+  std::string text;
+  const nlohmann::json found = foundDirectionsJson(s);  // items() does not keep a temporary alive
+  for (const auto& [name, count] : found.items())
+    text += (text.empty() ? "" : ", ") + name + " " + std::to_string(count.get<int>());
+  return text.empty() ? "-" : text;
+}
+
 nlohmann::json summaryJson(const AccuracySummary& s) {
   return {{"samples", s.samples},
+          {"found_directions", foundDirectionsJson(s)},
           {"colour_right", s.colourRight},
           {"colour_accuracy", number(s.colourAccuracy)},
           {"direction_samples", s.directionSamples},
@@ -183,6 +201,9 @@ int run(const EvaluateOptions& o, const char* argv0) {
   std::printf("%-14s %11s %2d/%-3d %21s %3d/%-3d %16s\n", "ground truth", pct(r.groundTruth.colourAccuracy).c_str(),
               r.groundTruth.colourRight, r.groundTruth.samples, pct(r.groundTruth.directionAccuracy).c_str(),
               r.groundTruth.directionRight, r.groundTruth.directionSamples, px(r.groundTruth.meanJump).c_str());
+  std::printf("directions found in the %d scored scenes: generated %s; ground truth %s\n",
+              r.generated.directionSamples, foundDirectionsText(r.generated).c_str(),
+              foundDirectionsText(r.groundTruth).c_str());
   std::printf("true centres: mean jump %s; generated track vs true centres: %s\n", px(r.trueMeanJump).c_str(),
               px(r.meanTrackError).c_str());
   if (!o.strip.empty()) std::printf("wrote %s\n", o.strip.c_str());

@@ -28,6 +28,10 @@ AccuracySummary summarise(const std::vector<PromptFollowingSample>& rows, bool g
     if (r.directionScored) {
       ++s.directionSamples;
       s.directionRight += e.colour >= 0 && e.direction == r.motion;
+      if (e.colour < 0)
+        ++s.directionNoShape;
+      else
+        ++s.directionsFound.at(static_cast<size_t>(e.direction));
     }
     const double jump = generated ? r.generatedJump : r.groundTruthJump;
     if (std::isfinite(jump)) jumps += jump, ++s.trackedSamples;

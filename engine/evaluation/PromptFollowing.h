@@ -13,6 +13,7 @@
 // coherence is the mean centroid jump between frames of the generated video,
 // next to the same figure on the ground-truth render, and the mean distance
 // of the generated track from the true centres.
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -60,6 +61,11 @@ struct PromptFollowingSample {
 struct AccuracySummary {
   int samples = 0, colourRight = 0;
   int directionSamples = 0, directionRight = 0;
+  // Over the direction-scored samples: what the analysis found (index:
+  // Motion), or that it found no shape. Tells a model whose shapes stay
+  // still from one whose shapes move the wrong way.
+  std::array<int, kMotionCount> directionsFound{};
+  int directionNoShape = 0;
   double colourAccuracy = 0, directionAccuracy = 0;  // 0..1; direction NaN when nothing was scored
   double meanJump = 0;                               // mean over tracked samples, px; NaN when none
   int trackedSamples = 0;

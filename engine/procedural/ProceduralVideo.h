@@ -19,6 +19,7 @@ namespace attnscope {
 
 enum class ShapeKind { Circle, Square, Triangle, Star, Ring, Diamond, Cross };
 enum class Motion { Still, Left, Right, Up, Down, UpLeft, UpRight, DownLeft, DownRight, Bounce, Rotate, Grow, Shrink };
+constexpr int kMotionCount = static_cast<int>(Motion::Shrink) + 1;
 
 struct NamedColour {
   std::string name;  // a vocabulary word ("red")

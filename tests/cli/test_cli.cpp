@@ -159,7 +159,14 @@ class TestCli : public QObject {
       QCOMPARE(s["samples"].toInt(), 2);
       QCOMPARE(s["direction_samples"].toInt(), scored);
       QVERIFY(s["colour_right"].toInt() >= 0 && s["colour_right"].toInt() <= 2);
+      int found = 0;  // every scored scene has one found direction (or "none")
+      for (const QJsonValue count : s["found_directions"].toObject()) found += count.toInt();
+      QCOMPARE(found, scored);
     }
+    // The table prints the same counts (the text path formats them itself).
+    Run text = cli({"evaluate", "--samples", "1", "--steps", "2"});
+    QVERIFY2(text.code == 0, qPrintable(text.err));
+    QVERIFY2(text.out.contains("directions found in the"), qPrintable(text.out));
     // The control: the analysis reads the ground-truth renders right.
     QCOMPARE(j["ground_truth"].toObject()["colour_right"].toInt(), 2);
 

@@ -8,6 +8,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <limits>
@@ -93,6 +94,30 @@ class TestEvaluation : public QObject {
     QCOMPARE(r.groundTruth.colourRight, truthColours);
     QCOMPARE(r.groundTruth.colourAccuracy, truthColours / 3.0);
     QVERIFY(r.generated.colourRight >= 0 && r.generated.colourRight <= 3);
+
+    // The found-direction counts are the rows' analyses over the scored samples.
+    QVERIFY(scored > 0);
+    for (const bool generated : {true, false}) {
+      const AccuracySummary& summary = generated ? r.generated : r.groundTruth;
+      std::array<int, kMotionCount> expected{};
+      int noShape = 0;
+      for (const auto& row : r.rows) {
+        if (!row.directionScored) continue;
+        const MainShapeEstimate& e = generated ? row.generated : row.groundTruth;
+        if (e.colour < 0)
+          ++noShape;
+        else
+          ++expected[static_cast<size_t>(e.direction)];
+      }
+      QCOMPARE(summary.directionsFound, expected);
+      QCOMPARE(summary.directionNoShape, noShape);
+      int total = summary.directionNoShape;
+      for (int count : summary.directionsFound) total += count;
+      QCOMPARE(total, scored);
+    }
+    // The renders move as their captions say, so the truth's counts sit on the true motions.
+    for (const auto& row : r.rows)
+      if (row.directionScored) QVERIFY(r.groundTruth.directionsFound[static_cast<size_t>(row.motion)] > 0);
   }
 
   void cancelStopsBetweenSteps() {
