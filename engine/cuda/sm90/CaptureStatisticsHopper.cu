@@ -157,10 +157,11 @@ struct CaptureState {
 };
 
 // Software pipeline over 64-key halves: the multiply of the next half is in
-// flight on the tensor cores while this half is exponentiated and reduced.
-// Two accumulators with fixed names (even halves in a, odd in b), so no
-// register moves at the loop's back-edge (ptxas would serialize every wgmma,
-// C7514). K runs through three stages: K(t + 1) is read by a multiply issued
+// flight on the tensor cores while this half is exponentiated and reduced
+// (even halves in accumulator a, odd ones in b). Each half waits for that
+// multiply before the next step, so no multiply is in flight across the
+// loop's back-edge: with one in flight there, ptxas serialized every wgmma
+// (C7514). K runs through three stages: K(t + 1) is read by a multiply issued
 // before tile t is done, K(t + 2) is being copied.
 template <int D, int Rows>
 __global__ void __launch_bounds__(CaptureTile<D, Rows>::kThreads, 1)
