@@ -4,14 +4,13 @@
 // 64-key half of a 128-key tile it
 //   - issues S = Q K^T (wgmma m64n64, both operands in shared memory, float32),
 //   - turns S into p = 2^(s * scale * log2e - lse * log2e) (ex2.approx),
-//   - adds the row sums of p * s (entropy) in float32,
+//   - adds the row sums of p and of p * s (entropy) in float32 (row sums of
+//     p on the tensor cores saved 0.5% and cost 500x in entropy accuracy,
+//     NOTES.md v6),
 //   - packs p as f16 pairs, which are mma.m16n8k16 A fragments (the
-//     accumulator layout is the A layout), and adds p's row sums on the
-//     tensor cores (p times a ones matrix: one mma.sync instead of 32
-//     float additions; the kernel is bound by instruction issue),
-//   - movmatrix-transposes those fragments: times the ones matrix they give
-//     the column sums (mass per key) of the warp's 16 rows, instead of ~140
-//     shuffles and selects;
+//     accumulator layout is the A layout); movmatrix-transposed, times a
+//     ones matrix on the tensor cores, they give the column sums (mass per
+//     key) of the warp's 16 rows, instead of ~140 shuffles and selects;
 //   - stores those column sums in a shared "parts" buffer (one row per warp)
 //     and adds the half's pooled mass into the global pooled sums (one
 //     atomicAdd per warp and half).
@@ -64,8 +63,7 @@ struct WarpgroupRows {
   float* pooledRow;          // this warpgroup's q-block row of the pooled sums (nullptr: rows past N)
   float blocksPerHalf;       // 64 / bs: k-block of a half = floor(half index * 64 / bs)
   float lse[2], shift[2], scaleLog2;
-  float weighted[2] = {0.f, 0.f};           // sum p * s of rows g, g + 8 over this thread's keys
-  float rowMass[4] = {0.f, 0.f, 0.f, 0.f};  // sum p of rows g ([0], [1]) and g + 8 ([2], [3]), whole rows
+  float mass[2] = {0.f, 0.f}, weighted[2] = {0.f, 0.f};  // sum p, sum p * s of rows g, g + 8 (this thread's keys)
 
   __device__ void init(const CaptureLaunchParams& params, uint32_t qTile, int q0) {
     p = &params;
@@ -131,12 +129,12 @@ struct WarpgroupRows {
           if (key + 1 >= N) x1 = -INFINITY;
         }
         const float p0 = fastExp2(x0), p1 = fastExp2(x1);
+        mass[r] += p0 + p1;
         weighted[r] = fmaf(p0, s0, fmaf(p1, s1, weighted[r]));
         a[i] = packHalf(p0, p1);
       }
       // Column sums: (p^T) times ones. Transposing the four 8x8 quarters gives
       // the A fragment of p^T (keys x rows): rows g, g+8 are keys 16m+g, 16m+8+g.
-      addRowSums(rowMass, a[0], a[1], a[2], a[3]);  // a is p's A fragment
       float column[4] = {0.f, 0.f, 0.f, 0.f};
       addRowSums(column, transpose8x8(a[0]), transpose8x8(a[2]), transpose8x8(a[1]), transpose8x8(a[3]));
       if (t4 == 0) {
@@ -159,8 +157,9 @@ struct WarpgroupRows {
   __device__ __forceinline__ void writeEntropy() const {
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
-      const float Z = rowMass[2 * r];  // every lane of the quad holds the whole row's sum
-      float W = weighted[r];
+      float Z = mass[r], W = weighted[r];
+      Z += __shfl_xor_sync(kFullWarp, Z, 1);
+      Z += __shfl_xor_sync(kFullWarp, Z, 2);
       W += __shfl_xor_sync(kFullWarp, W, 1);
       W += __shfl_xor_sync(kFullWarp, W, 2);
       if (t4 == 0 && rows[r] < N) p->entropy[head + rows[r]] = lse[r] + logf(Z) - p->scale * W / Z;

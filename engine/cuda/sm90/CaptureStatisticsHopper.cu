@@ -11,7 +11,7 @@
 // before this half is reduced (see the kernel). The column sums of the
 // warps meet in shared memory and go into the global key sums one tile
 // later.
-// Known limit (NOTES.md, v6): 8.9 ms at N = 32768 against the 5.4 ms the
+// Known limit (NOTES.md, v6): 9.0 ms at N = 32768 against the 5.4 ms the
 // bar needs. The time is the multiply plus the reduction, one after the
 // other: at 512 threads and 128 registers ptxas issues the next multiply
 // only after the exponentials, and a kernel with room for both (three
