@@ -58,7 +58,7 @@ struct WarpgroupRows {
   static constexpr int kPartsFloats = kWarps * kKeys;  // one parts buffer: a row of column sums per warp
   uint32_t tileQ;
   const CaptureLaunchParams* p;
-  int h, N, bs, blocks, warpgroup, warp, lane, g, t4, groupStart, rows[2];
+  int N, warpgroup, warp, lane, g, t4, rows[2];
   size_t head;
   float* pooledRow;          // this warpgroup's q-block row of the pooled sums (nullptr: rows past N)
   float blocksPerHalf;       // 64 / bs: k-block of a half = floor(half index * 64 / bs)
@@ -68,10 +68,9 @@ struct WarpgroupRows {
   __device__ void init(const CaptureLaunchParams& params, uint32_t qTile, int q0) {
     p = &params;
     tileQ = qTile;
-    h = blockIdx.y;
+    const int h = blockIdx.y, bs = params.blockSize;
     N = params.tokens;
-    bs = params.blockSize;
-    blocks = (N + bs - 1) / bs;
+    const int blocks = (N + bs - 1) / bs;
     head = static_cast<size_t>(h) * N;
     const int tid = threadIdx.x;
     warpgroup = tid / 128;
@@ -79,7 +78,7 @@ struct WarpgroupRows {
     lane = tid % 32;
     g = lane / 4;
     t4 = lane % 4;
-    groupStart = q0 + warpgroup * 64;  // this warpgroup's 64 rows: one q-block (bs % 64 == 0)
+    const int groupStart = q0 + warpgroup * 64;  // this warpgroup's 64 rows: one q-block (bs % 64 == 0)
     rows[0] = groupStart + (warp % 4) * 16 + g;
     rows[1] = rows[0] + 8;
 #pragma unroll
