@@ -8,6 +8,11 @@
 #                                             (assets/default, --init-from) with a fresh
 #                                             schedule sized to the time left, probe 50
 #                                             held-out scenes, pack the EMA model into $OUT
+#                                             (FINETUNE_LATER=S sizes the schedule for S more
+#                                             seconds in a `more` call; then no probe here)
+#   gpu_session.sh more SECONDS               the next call on the same warm machine: resume the
+#                                             finetune's checkpoint, probe, pack (fails fast on a
+#                                             fresh machine, which has no checkpoint)
 #   gpu_session.sh build
 #   gpu_session.sh probe                      smoke test + throughput table
 #   gpu_session.sh train MINUTES [ARGS...]    fresh run, or resume if a checkpoint is there
@@ -121,26 +126,51 @@ finetune() {
   # the warm-up (beta2 0.99: ~100 steps). Batch 128 instead of 256: the same
   # samples/s (444 vs 453 measured, TF32) buys twice the optimiser steps,
   # and the model is short of steps. New clip seed: clips not seen before.
-  local deadline=$1 t0=$SECONDS
+  local deadline=$1 t0=$SECONDS later=${FINETUNE_LATER:-0}
   shift
   build 2>&1 | tail -5 || return 1
   test -x $BIN || return 1
-  local left=$((deadline - (SECONDS - t0) - 75))  # probe (50 scenes), pack, margin
+  local left probe=50
+  if ((later > 0)); then
+    probe=0
+    left=$((deadline - (SECONDS - t0) - 45))  # checkpoint, pack, margin
+  else
+    left=$((deadline - (SECONDS - t0) - 75))  # probe (50 scenes), pack, margin
+  fi
   local steps
-  steps=$(python3 -c "print(max(100, int(750 * $left / 128)))")  # schedule for ~750 samples/s
-  echo "plan: $left s of training, batch 128, schedule of $steps steps"
+  steps=$(python3 -c "print(max(100, int(730 * ($left + $later) / 128)))")  # schedule for ~730 samples/s
+  echo "plan: $left s of training now, $later s later, batch 128, schedule of $steps steps"
   rm -rf $RUN
   $BIN --out $RUN --init-from "$SRC/assets/default" --minutes "$(python3 -c "print($left / 60)")" \
     --steps "$steps" --batch 128 --lr 5e-4 --warmup 150 --seed 20261126 --checkpoint-every 100000 \
-    --device-label "$(label)" --no-measure --probe 50 --json "$@" 2> "$OUT/train.log"
+    --device-label "$(label)" --no-measure --probe $probe --json "$@" 2> "$OUT/train.log"
   local rc=$?
-  tail -4 "$OUT/train.log"
+  pack_model $rc
+}
+
+more() {
+  # more SECONDS: continue the finetune of the previous call on this machine.
+  local deadline=$1 t0=$SECONDS
+  if [[ ! -f $RUN/checkpoint/state.json ]]; then
+    echo "no finetune checkpoint in $RUN: this is a fresh machine"
+    return 3
+  fi
+  local left=$((deadline - (SECONDS - t0) - 75))
+  echo "plan: $left s more of training"
+  $BIN --out $RUN --resume $RUN --minutes "$(python3 -c "print($left / 60)")" \
+    --device-label "$(label)" --no-measure --probe 50 --json 2> "$OUT/train-more.log"
+  local rc=$?
+  pack_model $rc
+}
+
+pack_model() {
+  tail -4 "$OUT"/train*.log
   cp $RUN/loss.csv $RUN/recipe.json $RUN/model/config.json "$OUT/" 2>/dev/null
   # The EMA weights (17.7 MB) in two parts: files over ~16 MB do not come back.
   split -b 15M -d $RUN/model/model.safetensors "$OUT/model.safetensors.part" &&
     (cd "$OUT" && sha256sum model.safetensors.part* > model.sha256) &&
     (cd $RUN/model && sha256sum model.safetensors >> "$OUT/model.sha256") && cat "$OUT/model.sha256"
-  echo "rc $rc"
+  echo "rc $1"
   python3 - "$RUN/recipe.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -150,7 +180,7 @@ print("|---|---|---|---|---|---|")
 print(f"| {r['steps_done']} | {r['distinct_clips']} | {r['final_loss']:.4f} | {r['samples_per_second_last_session']:.0f} "
       f"| {p.get('colour_accuracy', 'n/a')} | {p.get('direction_accuracy', 'n/a')} |")
 PY
-  return $rc
+  return $1
 }
 
 pack() {
@@ -170,5 +200,6 @@ case $cmd in
   first) first "$@" ;;
   again) again "$@" ;;
   finetune) finetune "$@" ;;
+  more) more "$@" ;;
   *) echo "unknown command $cmd"; exit 2 ;;
 esac

@@ -63,6 +63,9 @@ int main(int argc, char** argv) {
   app.add_option("--layers", s.config.layers, "Blocks (fresh run)");
   app.add_option("--ffn", s.config.ffnDim, "FFN hidden size (fresh run)");
   app.add_option("--max-tokens", s.config.text.maxTokens, "Prompt tokens (fresh run)");
+  app.add_flag("--pooled-text", s.pooledText,
+               "Condition every block's modulation on the caption's mean as well (fresh run, or added "
+               "zero-initialised to an --init-from model)");
   // Training options: only those given override the defaults (or the checkpoint's).
   auto option = [&](const char* flag, const char* key, auto example, const char* help) {
     using T = decltype(example);

@@ -14,7 +14,7 @@ bool startsWith(const std::string& s, const char* prefix) { return s.rfind(prefi
 }  // namespace
 
 bool keepsFloat32(const std::string& name) {
-  return startsWith(name, "time_embedding.") || startsWith(name, "time_projection.") || startsWith(name, "head.") ||
+  return startsWith(name, "time_embedding.") || startsWith(name, "text_pool.") || startsWith(name, "time_projection.") || startsWith(name, "head.") ||
          name.find("modulation") != std::string::npos || name.find(".norm3.") != std::string::npos;
 }
 
@@ -23,6 +23,12 @@ torch::Tensor sinusoidalEmbedding(const torch::Tensor& t, int64_t dim) {
   auto freqs = torch::pow(10000.0, -torch::arange(half, torch::kFloat64) / double(half)).to(t.device());
   auto angles = torch::outer(t.to(torch::kFloat64), freqs);
   return torch::cat({torch::cos(angles), torch::sin(angles)}, 1).to(torch::kFloat32);
+}
+
+torch::Tensor maskedTokenMean(const torch::Tensor& context) {
+  auto c = context.to(torch::kFloat32);
+  auto valid = (c.abs().amax(-1, /*keepdim=*/true) > 0).to(torch::kFloat32);  // [B, T, 1]
+  return (c * valid).sum(1) / valid.sum(1).clamp_min(1.0);
 }
 
 DitHeadImpl::DitHeadImpl(int64_t dim, int64_t outFeatures, double eps) : eps(eps) {
@@ -60,7 +66,25 @@ DitModelImpl::DitModelImpl(const ModelConfig& c, torch::Device device, torch::Sc
     blocks->push_back(block);
   }
   head = register_module("head", DitHead(dim, channels * c.patch[0] * c.patch[1] * c.patch[2], c.eps));
+  if (c.pooledText) {
+    config.pooledText = false;
+    enablePooledText();
+  }
   placeModule(*this, "", device, dtype, keepsFloat32);
+}
+
+void DitModelImpl::enablePooledText() {
+  if (config.pooledText) return;
+  textPool = register_module("text_pool", torch::nn::Linear(config.textDim, config.dim));
+  {
+    // Zero: the caption's global path starts silent, so a trained model's
+    // output is unchanged until fine-tuning teaches it something.
+    torch::NoGradGuard noGrad;
+    textPool->weight.zero_();
+    textPool->bias.zero_();
+  }
+  textPool->to(patchEmbedding->weight.device(), torch::kFloat32);
+  config.pooledText = true;
 }
 
 // Moving the model drops the RoPE tables held on its old device (a Wan grid's
@@ -101,6 +125,7 @@ torch::Tensor DitModelImpl::forward(const torch::Tensor& latents, const torch::T
   auto x = patchEmbedding(latents.to(device, computeDtype())).flatten(2).transpose(1, 2).contiguous();  // [B, N, dim]
   const auto timeDtype = timeEmbedding->ptr<torch::nn::LinearImpl>(0)->weight.scalar_type();
   auto e = timeEmbedding->forward(sinusoidalEmbedding(t.to(device), config.freqDim).to(timeDtype));  // [B, dim]
+  if (config.pooledText) e = e + textPool->forward(maskedTokenMean(context.to(device))).to(e.scalar_type());
   auto e0 = timeProjection->forward(e).view({B, 6, config.dim});
   const auto textDtype = textEmbedding->ptr<torch::nn::LinearImpl>(0)->weight.scalar_type();
   auto ctx = textEmbedding->forward(context.to(device, textDtype));  // [B, T, dim]

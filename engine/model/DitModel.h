@@ -21,6 +21,10 @@ namespace attnscope {
 // parameter's full name (e.g. "blocks.3.modulation").
 bool keepsFloat32(const std::string& name);
 
+// The mean of a context's non-padding tokens ([B, T, C] -> [B, C], float32);
+// padding rows are all zero, and an all-padding context pools to zero.
+torch::Tensor maskedTokenMean(const torch::Tensor& context);
+
 // Wan's sinusoidal timestep embedding: [cos(t*f), sin(t*f)], f = 10000^(-i/half).
 torch::Tensor sinusoidalEmbedding(const torch::Tensor& t, int64_t dim);
 
@@ -48,6 +52,11 @@ struct DitModelImpl : torch::nn::Module {
   void to(torch::Device device, bool nonBlocking = false) override;
   torch::ScalarType computeDtype() const;  // the dtype of the blocks' linear layers
 
+  // Adds the pooled-caption path (ModelConfig::pooledText) to a model built
+  // without it, zero-initialised so that the model's output is unchanged:
+  // how a trained model is fine-tuned with it. No-op when already there.
+  void enablePooledText();
+
   // The token grid for a latent of F x H x W (before patching).
   TokenGrid tokenGrid(int64_t latentFrames, int64_t latentHeight, int64_t latentWidth) const;
 
@@ -59,6 +68,7 @@ struct DitModelImpl : torch::nn::Module {
   ModelConfig config;
   torch::nn::Conv3d patchEmbedding{nullptr};
   torch::nn::Sequential textEmbedding{nullptr}, timeEmbedding{nullptr}, timeProjection{nullptr};
+  torch::nn::Linear textPool{nullptr};  // [textDim -> dim], only with config.pooledText
   torch::nn::ModuleList blocks{nullptr};
   DitHead head{nullptr};
   // The 3D RoPE tables of the grids this model was run at, on its device

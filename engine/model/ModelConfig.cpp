@@ -47,6 +47,7 @@ ModelConfig ModelConfig::load(const std::string& path) {
   read(j, "text_dim", c.textDim, path);
   read(j, "patch", c.patch, path);
   read(j, "eps", c.eps, path);
+  read(j, "pooled_text", c.pooledText, path);
   if (j.contains("latent")) {
     const json& l = j["latent"];
     read(l, "factor", c.latent.factor, path);
@@ -92,6 +93,7 @@ void ModelConfig::save(const std::string& path) const {
             {"text_dim", textDim},
             {"patch", patch},
             {"eps", eps},
+            {"pooled_text", pooledText},
             {"latent", {{"type", "pixel_unshuffle"}, {"factor", latent.factor}, {"image_channels", latent.imageChannels}}},
             {"text_encoder",
              {{"vocab", text.vocabFile},

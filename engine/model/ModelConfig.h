@@ -57,6 +57,11 @@ struct ModelConfig {
   double eps = 1e-6;
   bool crossAttnNorm = true;  // Wan's norm3 (affine LayerNorm) before cross-attention
   int64_t textLen = 0;        // context tokens the DiT attends to; 0 = text.maxTokens
+  // The caption's masked mean, through a zero-initialised "text_pool" Linear,
+  // added to the time embedding: the caption then conditions every block's
+  // adaLN modulation globally (as class labels do in DiT), not only through
+  // cross-attention.
+  bool pooledText = false;
   LatentConfig latent;
   TextEncoderConfig text;
   GenerationDefaults defaults;

@@ -173,10 +173,16 @@ TrainingReport train(const TrainerSettings& settings, const std::function<void(c
     if (model.backend) throw Error("--init-from needs a model of the built-in architecture, got " + settings.initFrom);
     if (settings.configGiven) requireSameArchitecture(model.config, settings.config, settings.initFrom + " vs --config");
     model.config.modelId = ema.config.modelId = runModelId(settings, ema.config.modelId, state.options.seed);
+    if (settings.pooledText) {
+      model.dit->enablePooledText();
+      ema.dit->enablePooledText();
+      model.config.pooledText = ema.config.pooledText = true;
+    }
   } else {
     state.options = TrainingOptions::fromJson(settings.optionOverrides, "training options");
     ModelConfig config = settings.config;
     config.modelId = runModelId(settings, config.modelId, state.options.seed);
+    config.pooledText = config.pooledText || settings.pooledText;
     config.validate();
     model = Model::create(config, settings.vocabPath, state.options.seed);
     ema = Model::create(config, settings.vocabPath, state.options.seed);

@@ -39,6 +39,10 @@ struct TrainerSettings {
   // another).
   std::string modelId;
   std::string vocabPath;         // fresh runs
+  // Give the model the pooled-caption path (ModelConfig::pooledText): a fresh
+  // run is built with it; an --init-from run adds it, zero-initialised, to
+  // the started-from weights. A resumed run keeps its checkpoint's model.
+  bool pooledText = false;
   nlohmann::json optionOverrides = nlohmann::json::object();  // TrainingOptions fields given by the user
   double minutes = 0;            // stop (with a checkpoint) after this much wall time; 0 = no limit
   std::string device = "cuda";   // "cuda" or "cpu"

@@ -18,7 +18,9 @@
 #include "engine/attention/AttentionOp.h"
 #include "engine/attention/DifferentiableAttention.h"
 #include "engine/core/Error.h"
+#include "engine/model/DitModel.h"
 #include "engine/model/LatentCodec.h"
+#include "engine/model/Model.h"
 #include "engine/pipeline/FlowMatchSchedule.h"
 #include "engine/tensorio/TensorIO.h"
 #include "engine/training/AdamW.h"
@@ -362,6 +364,87 @@ class TestTraining : public QObject {
     both.initFrom = shipped;
     both.resumeFrom = dir.filePath("base").toStdString();
     QVERIFY(errorOf([&] { train(both, nullptr, nullptr); }).contains("not both"));
+  }
+
+  void maskedTokenMeanMatchesTheReference() {
+    torch::manual_seed(11);
+    auto ctx = torch::randn({3, 6, 5});
+    ctx.index_put_({0, torch::indexing::Slice(4)}, 0.0);  // two padding rows
+    ctx.index_put_({2}, 0.0);                               // the empty prompt
+    auto got = maskedTokenMean(ctx);
+    auto ref = torch::zeros({3, 5}, torch::kFloat64);
+    auto c64 = ctx.to(torch::kFloat64);
+    ref[0] = c64[0].slice(0, 0, 4).mean(0);
+    ref[1] = c64[1].mean(0);
+    QVERIFY(relError(got, ref) < 1e-6);
+    QCOMPARE(got[2].abs().max().item<float>(), 0.0f);
+  }
+
+  void pooledTextStartsSilentAndThenConditionsTheModel() {
+    torch::manual_seed(12);
+    ModelConfig c = tinyConfig();
+    DitModel model(c);
+    {
+      torch::NoGradGuard ng;
+      for (auto& p : model->parameters()) p.normal_(0, 0.2);
+    }
+    const auto& patch = c.patch;
+    auto latents = torch::randn({2, c.latentChannels(), 2 * patch[0], 4 * patch[1], 4 * patch[2]});
+    auto t = torch::tensor({700.0, 300.0});
+    auto ctx = torch::randn({2, 8, c.textDim});
+    ctx.index_put_({1}, 0.0);  // sample 1: the empty prompt
+    auto run = [&] {
+      AttentionPlan plan;
+      plan.grid = model->tokenGrid(latents.size(2), latents.size(3), latents.size(4));
+      plan.grid.text = ctx.size(1);
+      AttentionOp op(plan, nullptr);
+      torch::NoGradGuard ng;
+      return model->forward(latents, t, ctx, op);
+    };
+    auto before = run();
+    model->enablePooledText();
+    QVERIFY(model->config.pooledText);
+    QVERIFY(torch::equal(run(), before));  // zero-initialised: nothing changes
+    {
+      torch::NoGradGuard ng;
+      model->textPool->weight.normal_(0, 0.5);
+    }
+    auto after = run();
+    QVERIFY((after[0] - before[0]).abs().max().item<float>() > 1e-3);
+    // An all-padding context pools to zero: with a zero bias it is untouched.
+    QVERIFY(torch::equal(after[1], before[1]));
+  }
+
+  void initFromAddsPooledTextAndTrainsIt() {
+    QTemporaryDir dir;
+    TrainerSettings base = tinySettings(dir.filePath("base"));
+    base.optionOverrides["steps"] = 2;
+    train(base, nullptr, nullptr);
+    const std::string started = dir.filePath("base/model").toStdString();
+    TrainerSettings next = tinySettings(dir.filePath("next"));
+    next.initFrom = started;
+    next.pooledText = true;
+    next.optionOverrides["steps"] = 3;
+    train(next, nullptr, nullptr);
+    const std::string trained = dir.filePath("next/model").toStdString();
+    auto weights = weightsOf(trained + "/model.safetensors");
+    QVERIFY(weights.count("text_pool.weight"));
+    QVERIFY(weights.at("text_pool.weight").abs().max().item<float>() > 0);  // it learned something
+    Model loaded = Model::load(trained);
+    QVERIFY(loaded.config.pooledText);
+    QVERIFY(torch::equal(loaded.dit->textPool->weight, weights.at("text_pool.weight")));
+    // Resuming keeps the pooled path (the checkpoint's config has it).
+    TrainerSettings resumed = tinySettings(dir.filePath("next"));
+    resumed.resumeFrom = dir.filePath("next").toStdString();
+    resumed.optionOverrides = {{"steps", 4}};
+    train(resumed, nullptr, nullptr);
+    QVERIFY(Model::load(trained).config.pooledText);
+    // A config that asks for the path without its weights is refused, naming them.
+    ModelConfig claim = ModelConfig::load(started + "/config.json");
+    claim.pooledText = true;
+    claim.save(started + "/config.json");
+    const QString error = errorOf([&] { Model::load(started); });
+    QVERIFY2(error.contains("text_pool.weight"), qPrintable(error));
   }
 
   void modelIdNeverClaimsAShippedModelUnasked() {
