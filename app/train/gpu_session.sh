@@ -8,7 +8,7 @@
 #                                             (assets/default, --init-from) with a fresh
 #                                             schedule sized to the time left, probe 50
 #                                             held-out scenes, pack the EMA model into $OUT
-#                                             (FINETUNE_LATER=S sizes the schedule for S more
+#                                             (FINETUNE_SEED picks the clips; FINETUNE_LATER=S sizes the schedule for S more
 #                                             seconds in a `more` call; then no probe here)
 #   gpu_session.sh more SECONDS               the next call on the same warm machine: resume the
 #                                             finetune's checkpoint, probe, pack (fails fast on a
@@ -142,7 +142,7 @@ finetune() {
   echo "plan: $left s of training now, $later s later, batch 128, schedule of $steps steps"
   rm -rf $RUN
   $BIN --out $RUN --init-from "$SRC/assets/default" --minutes "$(python3 -c "print($left / 60)")" \
-    --steps "$steps" --batch 128 --lr 5e-4 --warmup 150 --seed 20261126 --checkpoint-every 100000 \
+    --steps "$steps" --batch 128 --lr 5e-4 --warmup 150 --seed "${FINETUNE_SEED:-20261126}" --checkpoint-every 100000 \
     --device-label "$(label)" --no-measure --probe $probe --json "$@" 2> "$OUT/train.log"
   local rc=$?
   pack_model $rc
