@@ -70,6 +70,14 @@ TrainerSettings tinySettings(const QString& out) {
   return s;
 }
 
+// A tiny model trained for two steps into dir/base; returns its model folder.
+std::string trainedTinyModel(const QTemporaryDir& dir) {
+  TrainerSettings base = tinySettings(dir.filePath("base"));
+  base.optionOverrides["steps"] = 2;
+  train(base, nullptr, nullptr);
+  return dir.filePath("base/model").toStdString();
+}
+
 std::map<std::string, torch::Tensor> weightsOf(const std::string& file) {
   SafetensorsFile f(file);
   std::map<std::string, torch::Tensor> out;
@@ -337,10 +345,7 @@ class TestTraining : public QObject {
 
   void initFromStartsAFreshScheduleFromATrainedModel() {
     QTemporaryDir dir;
-    TrainerSettings base = tinySettings(dir.filePath("base"));
-    base.optionOverrides["steps"] = 2;
-    train(base, nullptr, nullptr);
-    const std::string shipped = dir.filePath("base/model").toStdString();
+    const std::string shipped = trainedTinyModel(dir);
     // A vanishing learning rate: the optimiser moves nothing measurable, so
     // the new run's EMA must be the model it started from.
     TrainerSettings next = tinySettings(dir.filePath("next"));
@@ -417,10 +422,7 @@ class TestTraining : public QObject {
 
   void initFromAddsPooledTextAndTrainsIt() {
     QTemporaryDir dir;
-    TrainerSettings base = tinySettings(dir.filePath("base"));
-    base.optionOverrides["steps"] = 2;
-    train(base, nullptr, nullptr);
-    const std::string started = dir.filePath("base/model").toStdString();
+    const std::string started = trainedTinyModel(dir);
     TrainerSettings next = tinySettings(dir.filePath("next"));
     next.initFrom = started;
     next.pooledText = true;
