@@ -33,6 +33,14 @@ DEVINC=$SRC/.devsrc/.devinc
 DEVRESUME=$SRC/.devsrc/.devresume
 [[ -d $DEVRESUME ]] || DEVRESUME=$SRC/.devresume
 
+# The commit the trainer records. The device copy's git reported the head it
+# was first cloned from, not the tree it was given (stop 16), so a hash
+# written on this side wins: git rev-parse --short=12 HEAD > .devsrc/.devcommit
+source_commit() {
+  cat "$SRC/.devsrc/.devcommit" 2>/dev/null || cat "$SRC/.devcommit" 2>/dev/null ||
+    git -C "$SRC" rev-parse --short=12 HEAD 2>/dev/null || echo unknown
+}
+
 build() {
   local torch_prefix
   torch_prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
@@ -40,7 +48,7 @@ build() {
   python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'
   cmake -S "$SRC" -B $BUILD -G Ninja -DCMAKE_BUILD_TYPE=Release -DATTNSCOPE_GUI=OFF -DATTNSCOPE_TESTS=OFF \
     -DCMAKE_PREFIX_PATH="$torch_prefix;$DEVINC" -DTORCH_CUDA_ARCH_LIST=9.0 \
-    -DATTNSCOPE_GIT_COMMIT="$(git -C "$SRC" rev-parse --short=12 HEAD 2>/dev/null || cat "$SRC/.devcommit" 2>/dev/null || echo unknown)" 2>&1 | tail -25 &&
+    -DATTNSCOPE_GIT_COMMIT="$(source_commit)" 2>&1 | tail -25 &&
     ninja -C $BUILD -k 0 attnscope-train 2>&1 | grep -v '^\[' | tail -60
   test -x $BIN
 }
