@@ -80,6 +80,9 @@ int main(int argc, char** argv) {
   option("--weight-decay", "weight_decay", double(), "AdamW weight decay");
   option("--ema-decay", "ema_decay", double(), "EMA decay");
   option("--cond-dropout", "cond_dropout", double(), "Share of samples trained with the empty prompt");
+  option("--shift", "shift", double(),
+         "Timestep shift of the training sigmas, sigma = k u / (1 + (k - 1) u): larger puts more samples at high "
+         "noise, where a clip's layout is decided (the sampler keeps the model's own shift)");
   option("--seed", "seed", uint64_t(), "Seed of the clips, noise, timesteps and dropout");
   option("--checkpoint-every", "checkpoint_every", int64_t(), "Steps between checkpoints");
   option("--log-every", "log_every", int64_t(), "Steps between loss-log rows");
