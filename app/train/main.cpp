@@ -80,6 +80,9 @@ int main(int argc, char** argv) {
   option("--weight-decay", "weight_decay", double(), "AdamW weight decay");
   option("--ema-decay", "ema_decay", double(), "EMA decay");
   option("--cond-dropout", "cond_dropout", double(), "Share of samples trained with the empty prompt");
+  option("--text-pool-lr-scale", "text_pool_lr_scale", double(),
+         "Learning-rate factor for the pooled caption path (text_pool), e.g. 10 to let a path added to a "
+         "trained model grow faster");
   option("--shift", "shift", double(),
          "Timestep shift of the training sigmas, sigma = k u / (1 + (k - 1) u): larger puts more samples at high "
          "noise, where a clip's layout is decided (the sampler keeps the model's own shift)");

@@ -29,7 +29,13 @@ bool AdamW::decays(const std::string& name, const torch::Tensor& p) {
   return name.find("modulation") == std::string::npos && name.find("position_embedding") == std::string::npos;
 }
 
-void AdamW::step(double lr) {
+double AdamW::lrScale(const std::string& name) const {
+  for (const auto& [prefix, scale] : settings_.lrScales)
+    if (name.rfind(prefix, 0) == 0) return scale;
+  return 1.0;
+}
+
+void AdamW::step(double baseLr) {
   torch::NoGradGuard noGrad;
   ++steps_;
   const double b1 = settings_.beta1, b2 = settings_.beta2;
@@ -38,6 +44,7 @@ void AdamW::step(double lr) {
   for (auto& [name, p] : params_) {
     const torch::Tensor& g = p.grad();
     if (!g.defined()) continue;
+    const double lr = baseLr * lrScale(name);
     auto& m = m_.at(name);
     auto& v = v_.at(name);
     m.mul_(b1).add_(g, 1.0 - b1);

@@ -8,6 +8,8 @@
 //   p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -17,6 +19,9 @@ namespace attnscope {
 
 struct AdamWSettings {
   double beta1 = 0.9, beta2 = 0.99, eps = 1e-8, weightDecay = 0.01;
+  // Learning-rate factors by parameter-name prefix (the first match wins),
+  // e.g. {"text_pool.", 10}: a path added to a trained model grows faster.
+  std::vector<std::pair<std::string, double>> lrScales;
 };
 
 class AdamW {
@@ -37,6 +42,8 @@ class AdamW {
 
   // Whether weight decay applies to the parameter of this name and shape.
   static bool decays(const std::string& name, const torch::Tensor& p);
+  // The factor AdamWSettings::lrScales gives the parameter of this name (1 if none).
+  double lrScale(const std::string& name) const;
 
  private:
   NamedParameters params_;

@@ -201,7 +201,8 @@ TrainingReport train(const TrainerSettings& settings, const std::function<void(c
       emaParams[i].second.set_requires_grad(false);
     }
   }
-  AdamW optimizer(params, {opts.beta1, opts.beta2, opts.adamEps, opts.weightDecay});
+  AdamW optimizer(params, {opts.beta1, opts.beta2, opts.adamEps, opts.weightDecay,
+                           {{"text_pool.", opts.textPoolLrScale}}});
   if (resumed)
     optimizer.restore(checkpoint.firstMoments, checkpoint.secondMoments, state.step, checkpoint.folder);
   const std::string resumedFolder = checkpoint.folder;

@@ -19,6 +19,7 @@ void TrainingOptions::validate() const {
   if (!(emaDecay >= 0 && emaDecay < 1)) bad("ema_decay", "must be in [0, 1), got " + std::to_string(emaDecay));
   if (!(condDropout >= 0 && condDropout <= 1)) bad("cond_dropout", "must be in [0, 1], got " + std::to_string(condDropout));
   if (!(shift > 0)) bad("shift", "must be positive, got " + std::to_string(shift));
+  if (!(textPoolLrScale > 0)) bad("text_pool_lr_scale", "must be positive, got " + std::to_string(textPoolLrScale));
   if (checkpointEvery < 1) bad("checkpoint_every", "must be at least 1");
   if (logEvery < 1) bad("log_every", "must be at least 1");
 }
@@ -32,7 +33,8 @@ nlohmann::json TrainingOptions::toJson() const {
           {"adam_eps", adamEps},    {"grad_clip", gradClip},
           {"ema_decay", emaDecay},  {"cond_dropout", condDropout},
           {"shift", shift},         {"seed", seed},
-          {"checkpoint_every", checkpointEvery}, {"log_every", logEvery}};
+          {"checkpoint_every", checkpointEvery}, {"log_every", logEvery},
+          {"text_pool_lr_scale", textPoolLrScale}};
 }
 
 TrainingOptions TrainingOptions::fromJson(const nlohmann::json& j, const std::string& where) {
@@ -64,6 +66,7 @@ TrainingOptions TrainingOptions::fromJson(const nlohmann::json& j, const std::st
   read("seed", o.seed);
   read("checkpoint_every", o.checkpointEvery);
   read("log_every", o.logEvery);
+  read("text_pool_lr_scale", o.textPoolLrScale);
   try {
     o.validate();
   } catch (const Error& e) {
