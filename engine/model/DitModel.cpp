@@ -14,7 +14,8 @@ bool startsWith(const std::string& s, const char* prefix) { return s.rfind(prefi
 }  // namespace
 
 bool keepsFloat32(const std::string& name) {
-  return startsWith(name, "time_embedding.") || startsWith(name, "text_pool.") || startsWith(name, "time_projection.") || startsWith(name, "head.") ||
+  return startsWith(name, "time_embedding.") || startsWith(name, "text_pool.") ||
+         startsWith(name, "time_projection.") || startsWith(name, "head.") ||
          name.find("modulation") != std::string::npos || name.find(".norm3.") != std::string::npos;
 }
 
@@ -66,15 +67,12 @@ DitModelImpl::DitModelImpl(const ModelConfig& c, torch::Device device, torch::Sc
     blocks->push_back(block);
   }
   head = register_module("head", DitHead(dim, channels * c.patch[0] * c.patch[1] * c.patch[2], c.eps));
-  if (c.pooledText) {
-    config.pooledText = false;
-    enablePooledText();
-  }
+  if (c.pooledText) enablePooledText();
   placeModule(*this, "", device, dtype, keepsFloat32);
 }
 
 void DitModelImpl::enablePooledText() {
-  if (config.pooledText) return;
+  if (textPool) return;
   textPool = register_module("text_pool", torch::nn::Linear(config.textDim, config.dim));
   {
     // Zero: the caption's global path starts silent, so a trained model's
@@ -125,7 +123,7 @@ torch::Tensor DitModelImpl::forward(const torch::Tensor& latents, const torch::T
   auto x = patchEmbedding(latents.to(device, computeDtype())).flatten(2).transpose(1, 2).contiguous();  // [B, N, dim]
   const auto timeDtype = timeEmbedding->ptr<torch::nn::LinearImpl>(0)->weight.scalar_type();
   auto e = timeEmbedding->forward(sinusoidalEmbedding(t.to(device), config.freqDim).to(timeDtype));  // [B, dim]
-  if (config.pooledText) e = e + textPool->forward(maskedTokenMean(context.to(device))).to(e.scalar_type());
+  if (textPool) e = e + textPool->forward(maskedTokenMean(context.to(device))).to(e.scalar_type());
   auto e0 = timeProjection->forward(e).view({B, 6, config.dim});
   const auto textDtype = textEmbedding->ptr<torch::nn::LinearImpl>(0)->weight.scalar_type();
   auto ctx = textEmbedding->forward(context.to(device, textDtype));  // [B, T, dim]
