@@ -9,14 +9,12 @@
 
 #include <torch/cuda.h>
 #include <torch/version.h>
-#if TORCH_VERSION_MAJOR >= 2
-#include <ATen/autocast_mode.h>
-#endif
 
 #include "engine/attention/AttentionOp.h"
 #include "engine/core/Error.h"
 #include "engine/model/LatentCodec.h"
 #include "engine/training/AdamW.h"
+#include "engine/training/Bf16Autocast.h"
 #include "engine/training/Checkpoint.h"
 #include "engine/training/ClipStream.h"
 #include "engine/training/Ema.h"
@@ -48,34 +46,6 @@ torch::Device chooseDevice(const std::string& name) {
   at::globalContext().setAllowTF32CuDNN(true);
   return torch::kCUDA;
 }
-
-// bfloat16 autocast on CUDA for the scope of the forward pass: matrix
-// products and attention in bfloat16 (flash attention), norms, softmax and
-// the loss in float32; the weights, gradients and optimiser stay float32.
-class Bf16Autocast {
- public:
-  explicit Bf16Autocast(bool on) : on_(on) {
-#if TORCH_VERSION_MAJOR >= 2
-    if (!on_) return;
-    at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
-    at::autocast::set_autocast_enabled(at::kCUDA, true);
-#else
-    if (on_) throw Error("bfloat16 autocast needs LibTorch 2.0 or newer");
-#endif
-  }
-  ~Bf16Autocast() {
-#if TORCH_VERSION_MAJOR >= 2
-    if (!on_) return;
-    at::autocast::set_autocast_enabled(at::kCUDA, false);
-    at::autocast::clear_cache();
-#endif
-  }
-  Bf16Autocast(const Bf16Autocast&) = delete;
-  Bf16Autocast& operator=(const Bf16Autocast&) = delete;
-
- private:
-  bool on_;
-};
 
 bool useBf16(const std::string& precision, torch::Device device) {
   if (precision == "bf16") {
