@@ -66,6 +66,9 @@ int main(int argc, char** argv) {
   app.add_flag("--pooled-text", s.pooledText,
                "Condition every block's modulation on the caption's mean as well (fresh run, or added "
                "zero-initialised to an --init-from model)");
+  app.add_flag("--absolute-position", s.absolutePosition,
+               "Add each token's normalised (frame, row, column) position to its patch embedding (fresh run, or "
+               "added zero-initialised to an --init-from model)");
   // Training options: only those given override the defaults (or the checkpoint's).
   auto option = [&](const char* flag, const char* key, auto example, const char* help) {
     using T = decltype(example);
@@ -83,6 +86,8 @@ int main(int argc, char** argv) {
   option("--text-pool-lr-scale", "text_pool_lr_scale", double(),
          "Learning-rate factor for the pooled caption path (text_pool), e.g. 10 to let a path added to a "
          "trained model grow faster");
+  option("--position-lr-scale", "position_lr_scale", double(),
+         "Learning-rate factor for the absolute position path (pos_embedding)");
   option("--shift", "shift", double(),
          "Timestep shift of the training sigmas, sigma = k u / (1 + (k - 1) u): larger puts more samples at high "
          "noise, where a clip's layout is decided (the sampler keeps the model's own shift)");

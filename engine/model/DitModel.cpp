@@ -14,7 +14,7 @@ bool startsWith(const std::string& s, const char* prefix) { return s.rfind(prefi
 }  // namespace
 
 bool keepsFloat32(const std::string& name) {
-  return startsWith(name, "time_embedding.") || startsWith(name, "text_pool.") ||
+  return startsWith(name, "time_embedding.") || startsWith(name, "text_pool.") || startsWith(name, "pos_embedding.") ||
          startsWith(name, "time_projection.") || startsWith(name, "head.") ||
          name.find("modulation") != std::string::npos || name.find(".norm3.") != std::string::npos;
 }
@@ -24,6 +24,21 @@ torch::Tensor sinusoidalEmbedding(const torch::Tensor& t, int64_t dim) {
   auto freqs = torch::pow(10000.0, -torch::arange(half, torch::kFloat64) / double(half)).to(t.device());
   auto angles = torch::outer(t.to(torch::kFloat64), freqs);
   return torch::cat({torch::cos(angles), torch::sin(angles)}, 1).to(torch::kFloat32);
+}
+
+torch::Tensor gridPositionFeatures(const TokenGrid& grid, torch::Device device) {
+  const auto f64 = torch::TensorOptions().dtype(torch::kFloat64).device(device);
+  const auto k = torch::arange(1, kPositionFrequencies + 1, f64) * M_PI;
+  auto axis = [&](int64_t n) {  // [n, 2k]
+    auto angles = torch::outer((torch::arange(n, f64) + 0.5) / double(n), k);
+    return torch::cat({torch::sin(angles), torch::cos(angles)}, 1);
+  };
+  const int64_t F = grid.frames, H = grid.height, W = grid.width, c = 2 * kPositionFrequencies;
+  auto features = torch::cat({axis(F).view({F, 1, 1, c}).expand({F, H, W, c}),
+                              axis(H).view({1, H, 1, c}).expand({F, H, W, c}),
+                              axis(W).view({1, 1, W, c}).expand({F, H, W, c})},
+                             -1);
+  return features.reshape({F * H * W, 3 * c}).to(torch::kFloat32);
 }
 
 torch::Tensor maskedTokenMean(const torch::Tensor& context) {
@@ -68,6 +83,7 @@ DitModelImpl::DitModelImpl(const ModelConfig& c, torch::Device device, torch::Sc
   }
   head = register_module("head", DitHead(dim, channels * c.patch[0] * c.patch[1] * c.patch[2], c.eps));
   if (c.pooledText) enablePooledText();
+  if (c.absolutePosition) enableAbsolutePosition();
   placeModule(*this, "", device, dtype, keepsFloat32);
 }
 
@@ -83,6 +99,18 @@ void DitModelImpl::enablePooledText() {
   }
   textPool->to(patchEmbedding->weight.device(), torch::kFloat32);
   config.pooledText = true;
+}
+
+void DitModelImpl::enableAbsolutePosition() {
+  if (positionEmbedding) return;
+  positionEmbedding = register_module("pos_embedding", torch::nn::Linear(6 * kPositionFrequencies, config.dim));
+  {
+    torch::NoGradGuard noGrad;  // zero, as text_pool: the model's output is unchanged
+    positionEmbedding->weight.zero_();
+    positionEmbedding->bias.zero_();
+  }
+  positionEmbedding->to(patchEmbedding->weight.device(), torch::kFloat32);
+  config.absolutePosition = true;
 }
 
 // Moving the model drops the RoPE tables held on its old device (a Wan grid's
@@ -121,6 +149,8 @@ torch::Tensor DitModelImpl::forward(const torch::Tensor& latents, const torch::T
   // weights' dtype, float32 on the GPU path.
   const auto device = patchEmbedding->weight.device();
   auto x = patchEmbedding(latents.to(device, computeDtype())).flatten(2).transpose(1, 2).contiguous();  // [B, N, dim]
+  if (positionEmbedding)
+    x = x + positionEmbedding->forward(gridPositionFeatures(grid, device)).to(x.scalar_type()).unsqueeze(0);
   const auto timeDtype = timeEmbedding->ptr<torch::nn::LinearImpl>(0)->weight.scalar_type();
   auto e = timeEmbedding->forward(sinusoidalEmbedding(t.to(device), config.freqDim).to(timeDtype));  // [B, dim]
   if (textPool) e = e + textPool->forward(maskedTokenMean(context.to(device))).to(e.scalar_type());

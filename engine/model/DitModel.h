@@ -25,6 +25,14 @@ bool keepsFloat32(const std::string& name);
 // padding rows are all zero, and an all-padding context pools to zero.
 torch::Tensor maskedTokenMean(const torch::Tensor& context);
 
+// Features of each token's position in the grid, size-independent: for the
+// normalised coordinate p = (i + 0.5) / n of each axis (frames, rows,
+// columns), sin(pi k p) and cos(pi k p) for k = 1..kPositionFrequencies.
+// [frames * height * width, 6 * kPositionFrequencies] float32, tokens in the
+// order patch_embedding flattens them.
+constexpr int64_t kPositionFrequencies = 4;
+torch::Tensor gridPositionFeatures(const TokenGrid& grid, torch::Device device);
+
 // Wan's sinusoidal timestep embedding: [cos(t*f), sin(t*f)], f = 10000^(-i/half).
 torch::Tensor sinusoidalEmbedding(const torch::Tensor& t, int64_t dim);
 
@@ -56,6 +64,8 @@ struct DitModelImpl : torch::nn::Module {
   // without it, zero-initialised so that the model's output is unchanged:
   // how a trained model is fine-tuned with it. No-op when already there.
   void enablePooledText();
+  // The same for the absolute position path (ModelConfig::absolutePosition).
+  void enableAbsolutePosition();
 
   // The token grid for a latent of F x H x W (before patching).
   TokenGrid tokenGrid(int64_t latentFrames, int64_t latentHeight, int64_t latentWidth) const;
@@ -69,6 +79,7 @@ struct DitModelImpl : torch::nn::Module {
   torch::nn::Conv3d patchEmbedding{nullptr};
   torch::nn::Sequential textEmbedding{nullptr}, timeEmbedding{nullptr}, timeProjection{nullptr};
   torch::nn::Linear textPool{nullptr};  // [textDim -> dim], only with config.pooledText
+  torch::nn::Linear positionEmbedding{nullptr};  // [6 k -> dim], only with config.absolutePosition
   torch::nn::ModuleList blocks{nullptr};
   DitHead head{nullptr};
   // The 3D RoPE tables of the grids this model was run at, on its device

@@ -48,6 +48,7 @@ ModelConfig ModelConfig::load(const std::string& path) {
   read(j, "patch", c.patch, path);
   read(j, "eps", c.eps, path);
   read(j, "pooled_text", c.pooledText, path);
+  read(j, "absolute_position", c.absolutePosition, path);
   if (j.contains("latent")) {
     const json& l = j["latent"];
     read(l, "factor", c.latent.factor, path);
@@ -94,6 +95,7 @@ void ModelConfig::save(const std::string& path) const {
             {"patch", patch},
             {"eps", eps},
             {"pooled_text", pooledText},
+            {"absolute_position", absolutePosition},
             {"latent", {{"type", "pixel_unshuffle"}, {"factor", latent.factor}, {"image_channels", latent.imageChannels}}},
             {"text_encoder",
              {{"vocab", text.vocabFile},

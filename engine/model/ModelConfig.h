@@ -62,6 +62,12 @@ struct ModelConfig {
   // adaLN modulation globally (as class labels do in DiT), not only through
   // cross-attention.
   bool pooledText = false;
+  // A zero-initialised "pos_embedding" Linear of each token's normalised
+  // (frame, row, column) position (gridPositionFeatures), added to the
+  // patch embeddings. RoPE alone gives attention relative offsets only, so
+  // from pure noise the network cannot say "frame 0, left side": what the
+  // layout of a caption's motion at high noise needs.
+  bool absolutePosition = false;
   LatentConfig latent;
   TextEncoderConfig text;
   GenerationDefaults defaults;

@@ -148,11 +148,17 @@ TrainingReport train(const TrainerSettings& settings, const std::function<void(c
       ema.dit->enablePooledText();
       model.config.pooledText = ema.config.pooledText = true;
     }
+    if (settings.absolutePosition) {
+      model.dit->enableAbsolutePosition();
+      ema.dit->enableAbsolutePosition();
+      model.config.absolutePosition = ema.config.absolutePosition = true;
+    }
   } else {
     state.options = TrainingOptions::fromJson(settings.optionOverrides, "training options");
     ModelConfig config = settings.config;
     config.modelId = runModelId(settings, config.modelId, state.options.seed);
     config.pooledText = config.pooledText || settings.pooledText;
+    config.absolutePosition = config.absolutePosition || settings.absolutePosition;
     config.validate();
     model = Model::create(config, settings.vocabPath, state.options.seed);
     ema = Model::create(config, settings.vocabPath, state.options.seed);
@@ -172,7 +178,7 @@ TrainingReport train(const TrainerSettings& settings, const std::function<void(c
     }
   }
   AdamW optimizer(params, {opts.beta1, opts.beta2, opts.adamEps, opts.weightDecay,
-                           {{"text_pool.", opts.textPoolLrScale}}});
+                           {{"text_pool.", opts.textPoolLrScale}, {"pos_embedding.", opts.positionLrScale}}});
   if (resumed)
     optimizer.restore(checkpoint.firstMoments, checkpoint.secondMoments, state.step, checkpoint.folder);
   const std::string resumedFolder = checkpoint.folder;

@@ -43,6 +43,8 @@ struct TrainerSettings {
   // run is built with it; an --init-from run adds it, zero-initialised, to
   // the started-from weights. A resumed run keeps its checkpoint's model.
   bool pooledText = false;
+  // The same for the absolute position path (ModelConfig::absolutePosition).
+  bool absolutePosition = false;
   nlohmann::json optionOverrides = nlohmann::json::object();  // TrainingOptions fields given by the user
   double minutes = 0;            // stop (with a checkpoint) after this much wall time; 0 = no limit
   std::string device = "cuda";   // "cuda" or "cpu"

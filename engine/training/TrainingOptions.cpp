@@ -20,6 +20,7 @@ void TrainingOptions::validate() const {
   if (!(condDropout >= 0 && condDropout <= 1)) bad("cond_dropout", "must be in [0, 1], got " + std::to_string(condDropout));
   if (!(shift > 0)) bad("shift", "must be positive, got " + std::to_string(shift));
   if (!(textPoolLrScale > 0)) bad("text_pool_lr_scale", "must be positive, got " + std::to_string(textPoolLrScale));
+  if (!(positionLrScale > 0)) bad("position_lr_scale", "must be positive, got " + std::to_string(positionLrScale));
   if (checkpointEvery < 1) bad("checkpoint_every", "must be at least 1");
   if (logEvery < 1) bad("log_every", "must be at least 1");
 }
@@ -34,7 +35,7 @@ nlohmann::json TrainingOptions::toJson() const {
           {"ema_decay", emaDecay},  {"cond_dropout", condDropout},
           {"shift", shift},         {"seed", seed},
           {"checkpoint_every", checkpointEvery}, {"log_every", logEvery},
-          {"text_pool_lr_scale", textPoolLrScale}};
+          {"text_pool_lr_scale", textPoolLrScale}, {"position_lr_scale", positionLrScale}};
 }
 
 TrainingOptions TrainingOptions::fromJson(const nlohmann::json& j, const std::string& where) {
@@ -67,6 +68,7 @@ TrainingOptions TrainingOptions::fromJson(const nlohmann::json& j, const std::st
   read("checkpoint_every", o.checkpointEvery);
   read("log_every", o.logEvery);
   read("text_pool_lr_scale", o.textPoolLrScale);
+  read("position_lr_scale", o.positionLrScale);
   try {
     o.validate();
   } catch (const Error& e) {

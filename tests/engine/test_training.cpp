@@ -471,6 +471,105 @@ class TestTraining : public QObject {
     QVERIFY2(error.contains("text_pool.weight"), qPrintable(error));
   }
 
+  void gridPositionFeaturesMatchTheReference() {
+    const TokenGrid grid{3, 4, 5, 0};
+    auto got = gridPositionFeatures(grid, torch::kCPU);
+    QCOMPARE(got.size(0), int64_t(3 * 4 * 5));
+    QCOMPARE(got.size(1), 6 * kPositionFrequencies);
+    // Float64, token by token in patch_embedding's order (frame, row, column).
+    const int64_t K = kPositionFrequencies;
+    auto ref = torch::zeros({60, 6 * K}, torch::kFloat64);
+    const int64_t sizes[3] = {3, 4, 5};
+    for (int64_t f = 0; f < 3; ++f)
+      for (int64_t y = 0; y < 4; ++y)
+        for (int64_t x = 0; x < 5; ++x) {
+          const int64_t token = (f * 4 + y) * 5 + x, at[3] = {f, y, x};
+          for (int a = 0; a < 3; ++a)
+            for (int64_t k = 1; k <= K; ++k) {
+              const double angle = M_PI * double(k) * (double(at[a]) + 0.5) / double(sizes[a]);
+              ref[token][a * 2 * K + k - 1] = std::sin(angle);
+              ref[token][a * 2 * K + K + k - 1] = std::cos(angle);
+            }
+        }
+    QVERIFY(relError(got, ref) < 1e-6);
+    // Every token's features differ from every other's: positions are told apart.
+    auto distances = torch::cdist(got, got) + torch::eye(60) * 1e3;
+    QVERIFY(distances.min().item<float>() > 1e-2);
+  }
+
+  void absolutePositionStartsSilentAndThenTellsTokensApart() {
+    torch::manual_seed(13);
+    ModelConfig c = tinyConfig();
+    DitModel model(c);
+    {
+      torch::NoGradGuard ng;
+      for (auto& p : model->parameters()) p.normal_(0, 0.2);
+    }
+    const auto& patch = c.patch;
+    // The same latent in every frame and patch: without absolute positions
+    // (RoPE is relative) only the borders can tell tokens apart.
+    auto latents = torch::randn({1, c.latentChannels(), 1, patch[1], patch[2]})
+                       .repeat({2, 1, 2 * patch[0], 4, 4});
+    auto t = torch::tensor({990.0, 500.0});
+    auto ctx = torch::randn({2, 8, c.textDim});
+    auto run = [&] {
+      AttentionPlan plan;
+      plan.grid = model->tokenGrid(latents.size(2), latents.size(3), latents.size(4));
+      plan.grid.text = ctx.size(1);
+      AttentionOp op(plan, nullptr);
+      torch::NoGradGuard ng;
+      return model->forward(latents, t, ctx, op);
+    };
+    auto before = run();
+    model->enableAbsolutePosition();
+    QVERIFY(model->config.absolutePosition);
+    QVERIFY(torch::equal(run(), before));  // zero-initialised: nothing changes
+    {
+      torch::NoGradGuard ng;
+      model->positionEmbedding->weight.normal_(0, 0.5);
+    }
+    auto after = run();
+    QVERIFY((after - before).abs().max().item<float>() > 1e-3);
+    // A different grid size works: the features are normalised coordinates.
+    latents = latents.slice(3, 0, 2 * patch[1]);
+    QCOMPARE(run().size(3), 2 * patch[1]);
+  }
+
+  void initFromAddsAbsolutePositionAndTrainsIt() {
+    QTemporaryDir dir;
+    const std::string started = trainedTinyModel(dir);
+    TrainerSettings next = tinySettings(dir.filePath("next"));
+    next.initFrom = started;
+    next.absolutePosition = true;
+    next.optionOverrides["steps"] = 3;
+    next.optionOverrides["position_lr_scale"] = 10.0;
+    train(next, nullptr, nullptr);
+    const std::string trained = dir.filePath("next/model").toStdString();
+    auto weights = weightsOf(trained + "/model.safetensors");
+    QVERIFY(weights.count("pos_embedding.weight"));
+    QVERIFY(weights.at("pos_embedding.weight").abs().max().item<float>() > 0);
+    Model loaded = Model::load(trained);
+    QVERIFY(loaded.config.absolutePosition);
+    QVERIFY(torch::equal(loaded.dit->positionEmbedding->weight, weights.at("pos_embedding.weight")));
+    QVERIFY(!loaded.config.pooledText);  // one path does not bring the other
+    // Resuming keeps it, and the learning-rate factor is the checkpoint's.
+    TrainerSettings resumed = tinySettings(dir.filePath("next"));
+    resumed.resumeFrom = dir.filePath("next").toStdString();
+    resumed.optionOverrides = {{"steps", 4}};
+    train(resumed, nullptr, nullptr);
+    QVERIFY(Model::load(trained).config.absolutePosition);
+    std::ifstream recipeFile(dir.filePath("next/recipe.json").toStdString());
+    QCOMPARE(nlohmann::json::parse(recipeFile).at("options").at("position_lr_scale").get<double>(), 10.0);
+    // A config that asks for the path without its weights is refused, naming them.
+    ModelConfig claim = ModelConfig::load(started + "/config.json");
+    claim.absolutePosition = true;
+    claim.save(started + "/config.json");
+    const QString error = errorOf([&] { Model::load(started); });
+    QVERIFY2(error.contains("pos_embedding.weight"), qPrintable(error));
+    QVERIFY(errorOf([] { TrainingOptions::fromJson({{"position_lr_scale", -1}}, "opts"); })
+                .contains("position_lr_scale"));
+  }
+
   void modelIdNeverClaimsAShippedModelUnasked() {
     // Plans and atlases made for the shipped model accept any model of its
     // id, so a trained run takes a shipped id (attnscope-default-*) only from
