@@ -31,6 +31,7 @@ nlohmann::json branchJson(const DenoisingBranch& b, int samples, int directionSa
           {"detector_colour_right", b.detectorColourRight},
           {"mask_colour_right", b.maskColourRight},
           {"direction_right", b.directionRight},
+          {"drift_px", b.drift},
           {"samples", samples},
           {"direction_samples", directionSamples}};
 }
@@ -61,22 +62,26 @@ int run(const DenoiseProbeOptions& o, const char* argv0) {
                {"dtype", dtype},
                {"truth_detector_colour_right", r.truthColourRight},
                {"samples", r.truthSamples},
+               {"truth_drift_px", r.truthDrift},
+               {"translations", r.truthTranslations},
                {"rows", rows}});
     return 0;
   }
   std::printf("model %s on %s in %s, %d held-out scenes; the detector finds the right colour on %d of the true clips\n",
               r.modelId.c_str(), device.c_str(), dtype.c_str(), r.truthSamples, r.truthColourRight);
-  std::printf("%-6s %-14s %9s %9s %10s %10s %10s\n", "sigma", "branch", "v loss", "x0 mse", "colour(det)",
-              "colour(mask)", "direction");
+  std::printf("the main colour drifts %.1f px along the true direction in the %d translating true clips\n",
+              r.truthDrift, r.truthTranslations);
+  std::printf("%-6s %-14s %9s %9s %10s %10s %10s %9s\n", "sigma", "branch", "v loss", "x0 mse", "colour(det)",
+              "colour(mask)", "direction", "drift px");
   for (const auto& row : r.rows) {
     char guided[32];
     std::snprintf(guided, sizeof guided, "guided %.1f", r.guidance);
     const std::pair<const char*, const DenoisingBranch*> branches[] = {
         {"empty prompt", &row.uncond}, {"caption", &row.cond}, {guided, &row.guided}};
     for (const auto& [name, b] : branches)
-      std::printf("%-6.2f %-14s %9.4f %9.4f %8d/%-2d %9d/%-2d %7d/%-2d\n", row.sigma, name, b->velocityLoss,
-                  b->estimateError, b->detectorColourRight, row.samples, b->maskColourRight, row.samples,
-                  b->directionRight, row.directionSamples);
+      std::printf("%-6.2f %-14s %9.4f %9.4f %8d/%-2d %9d/%-2d %7d/%-2d %9.1f\n", row.sigma, name,
+                  b->velocityLoss, b->estimateError, b->detectorColourRight, row.samples, b->maskColourRight,
+                  row.samples, b->directionRight, row.directionSamples, b->drift);
   }
   return 0;
 }

@@ -1,9 +1,13 @@
 #include "engine/evaluation/DenoisingProbe.h"
 
+#include <algorithm>
+#include <array>
+#include <cmath>
 #include <limits>
 
 #include "engine/attention/AttentionOp.h"
 #include "engine/core/Error.h"
+#include "engine/evaluation/ColourDrift.h"
 #include "engine/model/LatentCodec.h"
 #include "engine/procedural/ProceduralVideo.h"
 #include "engine/procedural/SplitMix64.h"
@@ -36,9 +40,23 @@ int maskColour(const VideoFrames& video, const VideoFrames& truth, int colour) {
   return best;
 }
 
+// The main shape's unit direction of travel, first to last frame (translations).
+std::array<double, 2> trueDirection(const SceneSpec& scene, const SceneSize& size) {
+  const auto centres = shapeCentres(scene, size);
+  const double dx = centres.back()[0][0] - centres.front()[0][0], dy = centres.back()[0][1] - centres.front()[0][1];
+  const double length = std::hypot(dx, dy);
+  return length > 0 ? std::array<double, 2>{dx / length, dy / length} : std::array<double, 2>{0, 0};
+}
+
+double mainColourDrift(const VideoFrames& video, const SceneSpec& scene, const std::array<double, 2>& direction) {
+  const double drift = driftAlong(colourPresenceCentroids(video, shapePalette().at(scene.shapes.front().colour)),
+                                  direction[0], direction[1]);
+  return std::isfinite(drift) ? drift : 0.0;  // no colour at all: no motion shown
+}
+
 void score(DenoisingBranch& b, const torch::Tensor& v, const torch::Tensor& xt, const torch::Tensor& x0,
            const torch::Tensor& target, double sigma, const ModelConfig& config, const SceneSpec& scene,
-           const VideoFrames& truth) {
+           const VideoFrames& truth, const std::array<double, 2>& direction) {
   b.velocityLoss += torch::mse_loss(v, target).item<double>();
   auto estimate = xt - sigma * v;
   b.estimateError += torch::mse_loss(estimate, x0).item<double>();
@@ -49,11 +67,13 @@ void score(DenoisingBranch& b, const torch::Tensor& v, const torch::Tensor& xt, 
   b.maskColourRight += maskColour(video, truth, main.colour) == main.colour;
   if (isTranslation(main.motion) || main.motion == Motion::Still)
     b.directionRight += seen.colour >= 0 && seen.direction == main.motion;
+  if (isTranslation(main.motion)) b.drift += mainColourDrift(video, scene, direction);
 }
 
-void average(DenoisingBranch& b, int n) {
+void average(DenoisingBranch& b, int n, int translations) {
   b.velocityLoss /= n;
   b.estimateError /= n;
+  b.drift /= std::max(translations, 1);
 }
 
 }  // namespace
@@ -88,6 +108,12 @@ DenoisingProbeReport probeDenoising(const Model& model, const DenoisingProbeOpti
     const VideoFrames truth = renderScene(scene, size);
     ++report.truthSamples;
     report.truthColourRight += estimateMainShape(truth).colour == scene.shapes.front().colour;
+    const bool translates = isTranslation(scene.shapes.front().motion);
+    const std::array<double, 2> direction = trueDirection(scene, size);
+    if (translates) {
+      report.truthDrift += mainColourDrift(truth, scene, direction);
+      ++report.truthTranslations;
+    }
     auto x0 = encodeFrames(truth, model.config.latent).unsqueeze(0).to(device);  // [1, C, F, h, w]
     Tokens cond = model.tokenizer->tokenize(scene.caption, T);
     auto ids = torch::stack({torch::zeros({T}, torch::kInt64), torch::tensor(cond.ids, torch::kInt64)}).to(device);
@@ -106,16 +132,19 @@ DenoisingProbeReport probeDenoising(const Model& model, const DenoisingProbeOpti
       ++row.samples;
       if (isTranslation(scene.shapes.front().motion) || scene.shapes.front().motion == Motion::Still)
         ++row.directionSamples;
-      score(row.uncond, vu, xt, x0, target, row.sigma, model.config, scene, truth);
-      score(row.cond, vc, xt, x0, target, row.sigma, model.config, scene, truth);
-      score(row.guided, vu + options.guidance * (vc - vu), xt, x0, target, row.sigma, model.config, scene, truth);
+      row.translationSamples += translates;
+      score(row.uncond, vu, xt, x0, target, row.sigma, model.config, scene, truth, direction);
+      score(row.cond, vc, xt, x0, target, row.sigma, model.config, scene, truth, direction);
+      score(row.guided, vu + options.guidance * (vc - vu), xt, x0, target, row.sigma, model.config, scene, truth,
+            direction);
     }
   }
   for (auto& row : report.rows) {
-    average(row.uncond, row.samples);
-    average(row.cond, row.samples);
-    average(row.guided, row.samples);
+    average(row.uncond, row.samples, row.translationSamples);
+    average(row.cond, row.samples, row.translationSamples);
+    average(row.guided, row.samples, row.translationSamples);
   }
+  report.truthDrift /= std::max(report.truthTranslations, 1);
   return report;
 }
 

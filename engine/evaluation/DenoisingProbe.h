@@ -12,7 +12,11 @@
 //  - mask: the palette colour nearest to the estimate's mean colour over the
 //    pixels where the true main shape is (independent of the detector's
 //    thresholds, so a faint but right-coloured blob counts).
-// Direction is read from the detector's track on the estimate.
+// Direction is read from the detector's track on the estimate, and, for
+// scenes whose main shape translates, as the drift of the main colour's
+// mass along the true direction (ColourDrift.h): continuous, so it still
+// reads a faint smear at high noise, where a posterior mean of "moves
+// right" starts left and ends right.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -34,12 +38,14 @@ struct DenoisingBranch {
   int detectorColourRight = 0;
   int maskColourRight = 0;
   int directionRight = 0;    // detector's direction on the estimate
+  double drift = 0;          // mean pixels the main colour moves along the true direction (translations)
 };
 
 struct DenoisingProbeRow {
   double sigma = 0;
   int samples = 0;
   int directionSamples = 0;  // scenes whose main shape translates or is still
+  int translationSamples = 0;  // scenes whose main shape translates (drift)
   DenoisingBranch uncond, cond, guided;
 };
 
@@ -49,6 +55,8 @@ struct DenoisingProbeReport {
   std::vector<DenoisingProbeRow> rows;
   int truthColourRight = 0;  // the detector on the true clips (its own ceiling)
   int truthSamples = 0;
+  double truthDrift = 0;     // the same drift on the true clips (translations)
+  int truthTranslations = 0;
 };
 
 // Runs on the model's device and dtype (Model::to). Throws Error for a model

@@ -15,6 +15,7 @@
 #include <random>
 
 #include "engine/core/Error.h"
+#include "engine/evaluation/ColourDrift.h"
 #include "engine/evaluation/DenoisingProbe.h"
 #include "engine/evaluation/PromptFollowing.h"
 #include "engine/evaluation/TrackMetrics.h"
@@ -142,6 +143,47 @@ class TestEvaluation : public QObject {
     QCOMPARE(calls, 1);
   }
 
+  void driftAlongMatchesTheLeastSquaresReference() {
+    std::mt19937 rng(5);
+    std::normal_distribution<double> noise(0.0, 3.0);
+    Track track(12);
+    for (size_t f = 0; f < track.size(); ++f) track[f] = {10 + 1.7 * f + noise(rng), 40 - 0.9 * f + noise(rng)};
+    track[4] = {std::nan(""), std::nan("")};  // a missing frame is skipped
+    const double ux = 0.6, uy = -0.8;
+    // Float64 reference: least squares through torch on the present frames.
+    std::vector<double> t, y;
+    for (size_t f = 0; f < track.size(); ++f)
+      if (std::isfinite(track[f][0])) t.push_back(double(f)), y.push_back(track[f][0] * ux + track[f][1] * uy);
+    auto A = torch::stack({torch::tensor(t, torch::kFloat64), torch::ones({int64_t(t.size())}, torch::kFloat64)}, 1);
+    auto b = torch::tensor(y, torch::kFloat64).unsqueeze(1);
+    auto solution = torch::linalg_solve(A.t().mm(A), A.t().mm(b));
+    const double want = solution[0][0].item<double>() * 11.0;
+    QVERIFY2(std::abs(driftAlong(track, ux, uy) - want) < 1e-9, qPrintable(QString::number(want)));
+    QVERIFY(std::isnan(driftAlong(Track(3, {std::nan(""), 0.0}), 1, 0)));
+  }
+
+  void colourDriftReadsATranslatingShape() {
+    // A rendered scene's main shape: its colour's mass moves along the true
+    // direction, and hardly across it. Textured backgrounds hold a little of
+    // every colour that stays put, so the reading is a damped one: 60-110%.
+    SceneSize size;
+    for (uint64_t seed = kHeldOutSeedBase; seed < kHeldOutSeedBase + 40; ++seed) {
+      const SceneSpec scene = sampleScene(seed, size);
+      const ShapeSpec& main = scene.shapes.front();
+      if (!isTranslation(main.motion) || scene.shapes.size() != 1) continue;
+      const auto centres = shapeCentres(scene, size);
+      const double dx = centres.back()[0][0] - centres.front()[0][0], dy = centres.back()[0][1] - centres.front()[0][1];
+      const double length = std::hypot(dx, dy);
+      const Track seen = colourPresenceCentroids(renderScene(scene, size), shapePalette().at(main.colour));
+      const double along = driftAlong(seen, dx / length, dy / length), across = driftAlong(seen, -dy / length, dx / length);
+      QVERIFY2(along > 0.6 * length && along < 1.1 * length,
+               qPrintable(QString("%1: %2 px along, truth %3").arg(scene.caption.c_str()).arg(along).arg(length)));
+      QVERIFY2(std::abs(across) < 0.15 * length + 1.0, qPrintable(QString("%1 px across").arg(across)));
+      return;
+    }
+    QFAIL("no single translating shape among 40 held-out scenes");
+  }
+
   void denoisingProbeScoresEveryBranchAndReadsTheTruthAtLowNoise() {
     const Model model = tinyModel();
     DenoisingProbeOptions o;
@@ -166,6 +208,9 @@ class TestEvaluation : public QObject {
     QCOMPARE(clean.uncond.maskColourRight, 2);
     QCOMPARE(clean.cond.detectorColourRight, r.truthColourRight);
     QVERIFY(clean.cond.estimateError < 1e-4);
+    // So is the drift: the truth's, on the scenes that translate.
+    QCOMPARE(clean.translationSamples, r.truthTranslations);
+    QVERIFY(std::abs(clean.cond.drift - r.truthDrift) < 0.5);
     o.sigmas = {1.5};
     QVERIFY(errorOf([&] { probeDenoising(model, o); }).contains("sigma must be in (0, 1]"));
     o.sigmas = {0.5};
