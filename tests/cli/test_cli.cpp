@@ -304,6 +304,8 @@ class TestCli : public QObject {
     QCOMPARE(j["dtype"].toString(), QString("float32"));
     QCOMPARE(j["rows"].toArray().size(), 1);
     QCOMPARE(j["samples"].toInt(), 1);
+    QVERIFY(j.contains("truth_drift_px") && j.contains("translations"));
+    QVERIFY(j["rows"].toArray()[0].toObject()["caption"].toObject().contains("drift_px"));
   }
 
   void badInputIsAClearError() {
