@@ -85,6 +85,27 @@ std::map<std::string, torch::Tensor> weightsOf(const std::string& file) {
   return out;
 }
 
+// A tiny DiT with every parameter drawn at random (a trained-looking model,
+// so that a zero-initialised path added to it is visible when it wakes).
+DitModel randomTinyDit(uint64_t seed) {
+  torch::manual_seed(seed);
+  DitModel model(tinyConfig());
+  torch::NoGradGuard ng;
+  for (auto& p : model->parameters()) p.normal_(0, 0.2);
+  return model;
+}
+
+// One dense forward pass without gradients.
+torch::Tensor denseForward(DitModel& model, const torch::Tensor& latents, const torch::Tensor& t,
+                           const torch::Tensor& ctx) {
+  AttentionPlan plan;
+  plan.grid = model->tokenGrid(latents.size(2), latents.size(3), latents.size(4));
+  plan.grid.text = ctx.size(1);
+  AttentionOp op(plan, nullptr);
+  torch::NoGradGuard ng;
+  return model->forward(latents, t, ctx, op);
+}
+
 }  // namespace
 
 class TestTraining : public QObject {
@@ -408,35 +429,22 @@ class TestTraining : public QObject {
   }
 
   void pooledTextStartsSilentAndThenConditionsTheModel() {
-    torch::manual_seed(12);
-    ModelConfig c = tinyConfig();
-    DitModel model(c);
-    {
-      torch::NoGradGuard ng;
-      for (auto& p : model->parameters()) p.normal_(0, 0.2);
-    }
+    DitModel model = randomTinyDit(12);
+    const ModelConfig& c = model->config;
     const auto& patch = c.patch;
     auto latents = torch::randn({2, c.latentChannels(), 2 * patch[0], 4 * patch[1], 4 * patch[2]});
     auto t = torch::tensor({700.0, 300.0});
     auto ctx = torch::randn({2, 8, c.textDim});
     ctx.index_put_({1}, 0.0);  // sample 1: the empty prompt
-    auto run = [&] {
-      AttentionPlan plan;
-      plan.grid = model->tokenGrid(latents.size(2), latents.size(3), latents.size(4));
-      plan.grid.text = ctx.size(1);
-      AttentionOp op(plan, nullptr);
-      torch::NoGradGuard ng;
-      return model->forward(latents, t, ctx, op);
-    };
-    auto before = run();
+    auto before = denseForward(model, latents, t, ctx);
     model->enablePooledText();
     QVERIFY(model->config.pooledText);
-    QVERIFY(torch::equal(run(), before));  // zero-initialised: nothing changes
+    QVERIFY(torch::equal(denseForward(model, latents, t, ctx), before));  // zero-initialised: nothing changes
     {
       torch::NoGradGuard ng;
       model->textPool->weight.normal_(0, 0.5);
     }
-    auto after = run();
+    auto after = denseForward(model, latents, t, ctx);
     QVERIFY((after[0] - before[0]).abs().max().item<float>() > 1e-3);
     // An all-padding context pools to zero: with a zero bias it is untouched.
     QVERIFY(torch::equal(after[1], before[1]));
@@ -498,13 +506,8 @@ class TestTraining : public QObject {
   }
 
   void absolutePositionStartsSilentAndThenTellsTokensApart() {
-    torch::manual_seed(13);
-    ModelConfig c = tinyConfig();
-    DitModel model(c);
-    {
-      torch::NoGradGuard ng;
-      for (auto& p : model->parameters()) p.normal_(0, 0.2);
-    }
+    DitModel model = randomTinyDit(13);
+    const ModelConfig& c = model->config;
     const auto& patch = c.patch;
     // The same latent in every frame and patch: without absolute positions
     // (RoPE is relative) only the borders can tell tokens apart.
@@ -512,27 +515,18 @@ class TestTraining : public QObject {
                        .repeat({2, 1, 2 * patch[0], 4, 4});
     auto t = torch::tensor({990.0, 500.0});
     auto ctx = torch::randn({2, 8, c.textDim});
-    auto run = [&] {
-      AttentionPlan plan;
-      plan.grid = model->tokenGrid(latents.size(2), latents.size(3), latents.size(4));
-      plan.grid.text = ctx.size(1);
-      AttentionOp op(plan, nullptr);
-      torch::NoGradGuard ng;
-      return model->forward(latents, t, ctx, op);
-    };
-    auto before = run();
+    auto before = denseForward(model, latents, t, ctx);
     model->enableAbsolutePosition();
     QVERIFY(model->config.absolutePosition);
-    QVERIFY(torch::equal(run(), before));  // zero-initialised: nothing changes
+    QVERIFY(torch::equal(denseForward(model, latents, t, ctx), before));  // zero-initialised: nothing changes
     {
       torch::NoGradGuard ng;
       model->positionEmbedding->weight.normal_(0, 0.5);
     }
-    auto after = run();
-    QVERIFY((after - before).abs().max().item<float>() > 1e-3);
+    QVERIFY((denseForward(model, latents, t, ctx) - before).abs().max().item<float>() > 1e-3);
     // A different grid size works: the features are normalised coordinates.
-    latents = latents.slice(3, 0, 2 * patch[1]);
-    QCOMPARE(run().size(3), 2 * patch[1]);
+    auto smaller = latents.slice(3, 0, 2 * patch[1]);
+    QCOMPARE(denseForward(model, smaller, t, ctx).size(3), 2 * patch[1]);
   }
 
   void initFromAddsAbsolutePositionAndTrainsIt() {
