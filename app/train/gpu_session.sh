@@ -14,6 +14,8 @@
 #                                             finetune's checkpoint, probe, pack (fails fast on a
 #                                             fresh machine, which has no checkpoint)
 #   gpu_session.sh build
+#   gpu_session.sh stepbench                  build, then tests/bench/bench_training_step with a Kineto
+#                                             trace, summarised per kernel into $OUT/bench_step.txt
 #   gpu_session.sh probe                      smoke test + throughput table
 #   gpu_session.sh train MINUTES [ARGS...]    fresh run, or resume if a checkpoint is there
 #   gpu_session.sh pack                       checkpoint + logs -> $OUT (15 MiB parts)
@@ -198,6 +200,14 @@ pack() {
   ls -la "$OUT"
 }
 
+stepbench() {
+  build > "$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log"; return 1; }
+  ninja -C $BUILD bench_training_step >> "$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log"; return 1; }
+  timeout 120 $BUILD/tests/bench/gpu/bench_training_step --trace /tmp/train-step-trace.json > "$OUT/bench_step.txt" 2>&1
+  python3 "$SRC/tests/bench/gpu/summarise_trace.py" /tmp/train-step-trace.json >> "$OUT/bench_step.txt" 2>&1
+  cat "$OUT/bench_step.txt"
+}
+
 cmd=$1
 shift
 case $cmd in
@@ -209,5 +219,6 @@ case $cmd in
   again) again "$@" ;;
   finetune) finetune "$@" ;;
   more) more "$@" ;;
+  stepbench) stepbench ;;
   *) echo "unknown command $cmd"; exit 2 ;;
 esac
