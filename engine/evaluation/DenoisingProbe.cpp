@@ -108,8 +108,9 @@ DenoisingProbeReport probeDenoising(const Model& model, const DenoisingProbeOpti
     const VideoFrames truth = renderScene(scene, size);
     ++report.truthSamples;
     report.truthColourRight += estimateMainShape(truth).colour == scene.shapes.front().colour;
-    const bool translates = isTranslation(scene.shapes.front().motion);
-    const std::array<double, 2> direction = trueDirection(scene, size);
+    const Motion motion = scene.shapes.front().motion;
+    const bool translates = isTranslation(motion);
+    const std::array<double, 2> direction = translates ? trueDirection(scene, size) : std::array<double, 2>{0, 0};
     if (translates) {
       report.truthDrift += mainColourDrift(truth, scene, direction);
       ++report.truthTranslations;
@@ -130,8 +131,7 @@ DenoisingProbeReport probeDenoising(const Model& model, const DenoisingProbeOpti
       auto v = model.dit.ptr()->forward(torch::cat({xt, xt}).to(dtype), t, context, op).to(torch::kFloat32);  // [2, C, F, h, w]
       auto vu = v.slice(0, 0, 1), vc = v.slice(0, 1, 2);
       ++row.samples;
-      if (isTranslation(scene.shapes.front().motion) || scene.shapes.front().motion == Motion::Still)
-        ++row.directionSamples;
+      row.directionSamples += translates || motion == Motion::Still;
       row.translationSamples += translates;
       score(row.uncond, vu, xt, x0, target, row.sigma, model.config, scene, truth, direction);
       score(row.cond, vc, xt, x0, target, row.sigma, model.config, scene, truth, direction);
