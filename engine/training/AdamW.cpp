@@ -26,7 +26,11 @@ AdamW::AdamW(NamedParameters params, AdamWSettings settings) : params_(std::move
 
 bool AdamW::decays(const std::string& name, const torch::Tensor& p) {
   if (p.dim() < 2) return false;  // biases, norm weights
-  return name.find("modulation") == std::string::npos && name.find("position_embedding") == std::string::npos;
+  // Position tables (learned or the absolute path's pos_embedding) start at
+  // zero and must grow against a weak gradient; decay would pull them back.
+  for (const char* exempt : {"modulation", "position_embedding", "pos_embedding"})
+    if (name.find(exempt) != std::string::npos) return false;
+  return true;
 }
 
 double AdamW::lrScale(const std::string& name) const {
