@@ -9,7 +9,9 @@
 #                                             schedule sized to the time left, probe 50
 #                                             held-out scenes, pack the EMA model into $OUT
 #                                             (FINETUNE_SEED picks the clips; FINETUNE_LATER=S sizes the schedule for S more
-#                                             seconds in a `more` call; then no probe here)
+#                                             seconds in a `more` call; then no probe here;
+#                                             FINETUNE_FROM=DIR starts from another model folder,
+#                                             e.g. one packed by an earlier machine, carried in .devsrc/)
 #   gpu_session.sh more SECONDS               the next call on the same warm machine: resume the
 #                                             finetune's checkpoint, probe, pack (fails fast on a
 #                                             fresh machine, which has no checkpoint)
@@ -151,7 +153,7 @@ finetune() {
   steps=$(python3 -c "print(max(100, int(730 * ($left + $later) / 128)))")  # schedule for ~730 samples/s
   echo "plan: $left s of training now, $later s later, batch 128, schedule of $steps steps"
   rm -rf $RUN
-  $BIN --out $RUN --init-from "$SRC/assets/default" --minutes "$(python3 -c "print($left / 60)")" \
+  $BIN --out $RUN --init-from "${FINETUNE_FROM:-$SRC/assets/default}" --minutes "$(python3 -c "print($left / 60)")" \
     --steps "$steps" --batch 128 --lr 5e-4 --warmup 150 --seed "${FINETUNE_SEED:-20261126}" --checkpoint-every 100000 \
     --device-label "$(label)" --no-measure --probe $probe --json "$@" 2> "$OUT/train.log"
   local rc=$?
