@@ -18,6 +18,9 @@
 #   gpu_session.sh build
 #   gpu_session.sh stepbench                  build, then tests/bench/bench_training_step with a Kineto
 #                                             trace, summarised per kernel into $OUT/bench_step.txt
+#   gpu_session.sh capture                    after a finetune on the same machine: build and run
+#                                             tests/gpu/check_gpu_attention and the N = 32768 capture
+#                                             benchmark (issue 7) in the trainer's build folder
 #   gpu_session.sh probe                      smoke test + throughput table
 #   gpu_session.sh train MINUTES [ARGS...]    fresh run, or resume if a checkpoint is there
 #   gpu_session.sh pack                       checkpoint + logs -> $OUT (15 MiB parts)
@@ -210,6 +213,19 @@ stepbench() {
   cat "$OUT/bench_step.txt"
 }
 
+capture() {
+  ninja -C $BUILD check_gpu_attention bench_sparse_attention > "$OUT/capture_build.log" 2>&1 ||
+    { grep -E "error" "$OUT/capture_build.log" | head -20; return 1; }
+  timeout 150 $BUILD/tests/gpu/check_gpu_attention > "$OUT/check.log" 2>&1
+  echo "check_gpu_attention rc $?: $(tail -1 "$OUT/check.log")"
+  grep -E "^(FAIL|SKIP)" "$OUT/check.log" | head -20
+  grep -E "capture \(Hopper" "$OUT/check.log" | head -6
+  timeout 150 $BUILD/tests/bench/gpu/bench_sparse_attention --n 32768 --densities 0.1 --iters 10 \
+    --json "$OUT/ours.json" > "$OUT/bench.log" 2>&1
+  echo "bench rc $?"
+  cat "$OUT/bench.log"
+}
+
 cmd=$1
 shift
 case $cmd in
@@ -222,5 +238,6 @@ case $cmd in
   finetune) finetune "$@" ;;
   more) more "$@" ;;
   stepbench) stepbench ;;
+  capture) capture ;;
   *) echo "unknown command $cmd"; exit 2 ;;
 esac
