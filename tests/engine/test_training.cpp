@@ -200,6 +200,18 @@ class TestTraining : public QObject {
     QVERIFY(errorOf([] { TrainingOptions::fromJson({{"text_pool_lr_scale", 0}}, "opts"); }).contains("text_pool_lr_scale"));
   }
 
+  void adamWDecaysOnlyContentMatrices() {
+    // Zero-initialised paths that must grow (the absolute position table)
+    // and the modulation tables are exempt; so is anything of rank < 2.
+    const auto matrix = torch::zeros({4, 3}), vector = torch::zeros({4});
+    QVERIFY(AdamW::decays("blocks.0.self_attn.q.weight", matrix));
+    QVERIFY(AdamW::decays("text_pool.weight", matrix));
+    QVERIFY(!AdamW::decays("blocks.0.self_attn.q.bias", vector));
+    QVERIFY(!AdamW::decays("pos_embedding.weight", matrix));
+    QVERIFY(!AdamW::decays("text_encoder.position_embedding", matrix));
+    QVERIFY(!AdamW::decays("blocks.3.modulation", torch::zeros({1, 6, 4})));
+  }
+
   void adamWRestoreChecksNamesAndShapes() {
     NamedParameters params{{"a", torch::randn({2, 3}).set_requires_grad(true)}};
     AdamW opt(params, {});
