@@ -24,12 +24,14 @@ span = max(k["ts"] + k["dur"] for k in kernels) - min(k["ts"] for k in kernels)
 
 
 def kind(name):
+    # First match wins: copies before element-wise, since ATen's copy and cast
+    # kernels run inside its elementwise templates.
     n = name.lower()
     for key, label in (("flash", "attention (flash)"), ("fmha", "attention (fmha)"), ("attention", "attention"),
                        ("gemm", "matrix products"), ("cutlass", "matrix products"), ("sm90_xmma", "matrix products"),
                        ("nvjet", "matrix products"), ("reduce", "reductions"), ("norm", "norms"),
-                       ("softmax", "softmax"), ("elementwise", "element-wise"), ("copy", "copies / casts"),
-                       ("cat", "copies / casts"), ("index", "indexing")):
+                       ("softmax", "softmax"), ("copy", "copies / casts"), ("cat", "copies / casts"),
+                       ("elementwise", "element-wise"), ("index", "indexing")):
         if key in n:
             return label
     return "other"
