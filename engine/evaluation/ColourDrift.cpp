@@ -47,4 +47,17 @@ double driftAlong(const Track& track, double ux, double uy) {
   return (n * stp - st * sp) / var * double(track.size() - 1);
 }
 
+std::array<double, 2> mainShapeDirection(const SceneSpec& scene, const SceneSize& size) {
+  const auto centres = shapeCentres(scene, size);
+  const double dx = centres.back()[0][0] - centres.front()[0][0], dy = centres.back()[0][1] - centres.front()[0][1];
+  const double length = std::hypot(dx, dy);
+  return length > 0 ? std::array<double, 2>{dx / length, dy / length} : std::array<double, 2>{0, 0};
+}
+
+double mainColourDrift(const VideoFrames& video, const SceneSpec& scene, const std::array<double, 2>& direction) {
+  const double drift = driftAlong(colourPresenceCentroids(video, shapePalette().at(scene.shapes.front().colour)),
+                                  direction[0], direction[1]);
+  return std::isfinite(drift) ? drift : 0.0;
+}
+
 }  // namespace attnscope

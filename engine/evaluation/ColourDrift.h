@@ -7,6 +7,8 @@
 // point is the w-weighted centroid. The drift is the least-squares slope of
 // those points projected on a unit direction, times (frames - 1): how many
 // pixels the colour's mass moves that way over the clip.
+#include <array>
+
 #include "engine/evaluation/TrackMetrics.h"
 #include "engine/io/Video.h"
 #include "engine/procedural/ProceduralVideo.h"
@@ -19,5 +21,13 @@ Track colourPresenceCentroids(const VideoFrames& video, const NamedColour& colou
 // Pixels the track moves along unit (ux, uy) over its length (least-squares
 // slope over the frames present); NaN with fewer than two such frames.
 double driftAlong(const Track& track, double ux, double uy);
+
+// The scene's main shape's unit direction of travel, first to last frame
+// ((0, 0) when it ends where it started).
+std::array<double, 2> mainShapeDirection(const SceneSpec& scene, const SceneSize& size);
+
+// Pixels the main shape's colour moves along `direction` in `video`; 0 when
+// the clip holds none of that colour (no motion shown).
+double mainColourDrift(const VideoFrames& video, const SceneSpec& scene, const std::array<double, 2>& direction);
 
 }  // namespace attnscope

@@ -40,20 +40,6 @@ int maskColour(const VideoFrames& video, const VideoFrames& truth, int colour) {
   return best;
 }
 
-// The main shape's unit direction of travel, first to last frame (translations).
-std::array<double, 2> trueDirection(const SceneSpec& scene, const SceneSize& size) {
-  const auto centres = shapeCentres(scene, size);
-  const double dx = centres.back()[0][0] - centres.front()[0][0], dy = centres.back()[0][1] - centres.front()[0][1];
-  const double length = std::hypot(dx, dy);
-  return length > 0 ? std::array<double, 2>{dx / length, dy / length} : std::array<double, 2>{0, 0};
-}
-
-double mainColourDrift(const VideoFrames& video, const SceneSpec& scene, const std::array<double, 2>& direction) {
-  const double drift = driftAlong(colourPresenceCentroids(video, shapePalette().at(scene.shapes.front().colour)),
-                                  direction[0], direction[1]);
-  return std::isfinite(drift) ? drift : 0.0;  // no colour at all: no motion shown
-}
-
 void score(DenoisingBranch& b, const torch::Tensor& v, const torch::Tensor& xt, const torch::Tensor& x0,
            const torch::Tensor& target, double sigma, const ModelConfig& config, const SceneSpec& scene,
            const VideoFrames& truth, const std::array<double, 2>& direction) {
@@ -110,7 +96,7 @@ DenoisingProbeReport probeDenoising(const Model& model, const DenoisingProbeOpti
     report.truthColourRight += estimateMainShape(truth).colour == scene.shapes.front().colour;
     const Motion motion = scene.shapes.front().motion;
     const bool translates = isTranslation(motion);
-    const std::array<double, 2> direction = translates ? trueDirection(scene, size) : std::array<double, 2>{0, 0};
+    const std::array<double, 2> direction = translates ? mainShapeDirection(scene, size) : std::array<double, 2>{0, 0};
     if (translates) {
       report.truthDrift += mainColourDrift(truth, scene, direction);
       ++report.truthTranslations;

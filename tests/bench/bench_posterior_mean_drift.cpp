@@ -38,13 +38,6 @@ struct Target {
   int matches = 0;
 };
 
-std::array<double, 2> unitTravel(const SceneSpec& scene, const SceneSize& size) {
-  const auto c = shapeCentres(scene, size);
-  const double dx = c.back()[0][0] - c.front()[0][0], dy = c.back()[0][1] - c.front()[0][1];
-  const double n = std::hypot(dx, dy);
-  return {dx / n, dy / n};
-}
-
 // The caption without its second shape ("a red circle moves left and a blue
 // square grows on a dark background" -> "a red circle moves left on a dark
 // background"): full captions with a second shape are too rare to average,
@@ -55,11 +48,6 @@ std::string mainClauseKey(const std::string& caption) {
   size_t end = on;
   for (const char* joint : {" and ", " with "}) end = std::min(end, caption.find(joint));
   return caption.substr(0, end) + caption.substr(on);
-}
-
-double drift(const VideoFrames& video, const Target& t) {
-  return driftAlong(colourPresenceCentroids(video, shapePalette().at(t.scene.shapes.front().colour)), t.direction[0],
-                    t.direction[1]);
 }
 
 }  // namespace
@@ -76,7 +64,7 @@ int main(int argc, char** argv) {
     Target t;
     t.scene = sampleScene(kHeldOutSeedBase + offset + uint64_t(i), size);
     if (!isTranslation(t.scene.shapes.front().motion)) continue;
-    t.direction = unitTravel(t.scene, size);
+    t.direction = mainShapeDirection(t.scene, size);
     byCaption[mainClauseKey(t.scene.caption)].push_back(std::move(t));
   }
   const size_t bytes = size_t(size.frames * size.height * size.width * 3);
@@ -105,7 +93,7 @@ int main(int argc, char** argv) {
   for (auto& [caption, targets] : byCaption)
     for (auto& t : targets) {
       VideoFrames mean = renderScene(t.scene, size);  // the held-out clip, then overwritten by the mean
-      const double truth = drift(mean, t);
+      const double truth = mainColourDrift(mean, t.scene, t.direction);
       // floor: |clip - M|^2; motion: |M - (M averaged over frames)|^2, per value.
       const size_t frame = bytes / size_t(size.frames);
       const double k = std::max(t.matches, 1);
@@ -122,8 +110,8 @@ int main(int argc, char** argv) {
       }
       floorMse /= double(bytes), motionMse /= double(bytes);
       for (size_t b = 0; b < bytes; ++b)
-        mean.rgb[b] = static_cast<uint8_t>(std::lround(t.sum[b] / std::max(t.matches, 1)));
-      const double m = t.matches > 0 ? drift(mean, t) : NAN;
+        mean.rgb[b] = static_cast<uint8_t>(std::lround(t.sum[b] / k));
+      const double m = t.matches > 0 ? mainColourDrift(mean, t.scene, t.direction) : NAN;
       std::printf("%-62s %6d %9.1f %8.1f %7.4f %8.5f\n", caption.c_str(), t.matches, truth, m, floorMse, motionMse);
       if (std::isfinite(m)) truthSum += truth, meanSum += m, floorSum += floorMse, motionSum += motionMse, ++n;
     }
