@@ -40,7 +40,9 @@ struct CaptureRequest {
 
 // q, k: [H, N, D] (bf16 or float32) of the captured batch element, tokens in
 // layout order, on one CUDA device. lse: float32 [H, N], natural-log
-// log-sum-exp of the scaled scores from the dense pass. Every output is in
+// log-sum-exp of the scaled scores from the dense pass; it must be exact to
+// float32 (cuDNN's is, 2e-6), since every output takes the rows' probabilities
+// to sum to 1 rather than summing them again. Every output is in
 // layout order (the caller permutes keyMass / entropy back to natural order).
 CaptureStatistics captureStatistics(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& lse,
                                     const CaptureRequest& request);

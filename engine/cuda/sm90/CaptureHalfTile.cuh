@@ -4,9 +4,10 @@
 // 64-key half of a 128-key tile it
 //   - issues S = Q K^T (wgmma m64n64, both operands in shared memory, float32),
 //   - turns S into p = 2^(s * scale * log2e - lse * log2e) (ex2.approx),
-//   - adds the row sums of p and of p * s (entropy) in float32 (row sums of
-//     p on the tensor cores saved 0.5% and cost 500x in entropy accuracy,
-//     NOTES.md v6),
+//   - adds the row sums of p * s (entropy) in float32. The row mass sum p
+//     is not summed: with the exact lse the caller passes (cuDNN's, 2e-6
+//     from float64) it is 1 to within that, so the entropy takes Z = 1 and
+//     saves one FADD per score (NOTES.md v7),
 //   - packs p as f16 pairs, which are mma.m16n8k16 A fragments (the
 //     accumulator layout is the A layout); movmatrix-transposed, times a
 //     ones matrix on the tensor cores, they give the column sums (mass per
@@ -63,7 +64,7 @@ struct WarpgroupRows {
   float* pooledRow;          // this warpgroup's q-block row of the pooled sums (nullptr: rows past N)
   float blocksPerHalf;       // 64 / bs: k-block of a half = floor(half index * 64 / bs)
   float lse[2], shift[2], scaleLog2;
-  float mass[2] = {0.f, 0.f}, weighted[2] = {0.f, 0.f};  // sum p, sum p * s of rows g, g + 8 (this thread's keys)
+  float weighted[2] = {0.f, 0.f};  // sum p * s of rows g, g + 8 (this thread's keys)
 
   __device__ void init(const CaptureLaunchParams& params, uint32_t qTile, int q0) {
     p = &params;
@@ -128,7 +129,6 @@ struct WarpgroupRows {
           if (key + 1 >= N) x1 = -INFINITY;
         }
         const float p0 = fastExp2(x0), p1 = fastExp2(x1);
-        mass[r] += p0 + p1;
         weighted[r] = fmaf(p0, s0, fmaf(p1, s1, weighted[r]));
         a[i] = packHalf(p0, p1);
       }
@@ -152,16 +152,15 @@ struct WarpgroupRows {
     if (lane == 0 && k0 < N && pooledRow != nullptr) atomicAdd(pooledRow + kBlock, halfSum);
   }
 
-  // Entropy of the renormalised row q = p / Z, in nats: lse + log Z - scale * sum(p s) / Z.
+  // Entropy of the row p (which sums to 1 under the exact lse), in nats:
+  // -sum p log p = lse - scale * sum(p s).
   __device__ __forceinline__ void writeEntropy() const {
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
-      float Z = mass[r], W = weighted[r];
-      Z += __shfl_xor_sync(kFullWarp, Z, 1);
-      Z += __shfl_xor_sync(kFullWarp, Z, 2);
+      float W = weighted[r];
       W += __shfl_xor_sync(kFullWarp, W, 1);
       W += __shfl_xor_sync(kFullWarp, W, 2);
-      if (t4 == 0 && rows[r] < N) p->entropy[head + rows[r]] = lse[r] + logf(Z) - p->scale * W / Z;
+      if (t4 == 0 && rows[r] < N) p->entropy[head + rows[r]] = lse[r] - p->scale * W;
     }
   }
 };
