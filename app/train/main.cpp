@@ -69,6 +69,10 @@ int main(int argc, char** argv) {
   app.add_flag("--absolute-position", s.absolutePosition,
                "Add each token's normalised (frame, row, column) position to its patch embedding (fresh run, or "
                "added zero-initialised to an --init-from model)");
+  app.add_option("--layout-prior", s.layoutPrior,
+                 "Hidden width of a layout prior: an MLP of each token's position and the noise level + pooled "
+                 "caption, added to the output (fresh run, or added with a zero last layer to an --init-from model)")
+      ->check(CLI::PositiveNumber);
   // Training options: only those given override the defaults (or the checkpoint's).
   auto option = [&](const char* flag, const char* key, auto example, const char* help) {
     using T = decltype(example);
@@ -88,6 +92,8 @@ int main(int argc, char** argv) {
          "trained model grow faster");
   option("--position-lr-scale", "position_lr_scale", double(),
          "Learning-rate factor for the absolute position path (pos_embedding)");
+  option("--layout-prior-lr-scale", "layout_prior_lr_scale", double(),
+         "Learning-rate factor for the layout prior (layout_prior)");
   option("--shift", "shift", double(),
          "Timestep shift of the training sigmas, sigma = k u / (1 + (k - 1) u): larger puts more samples at high "
          "noise, where a clip's layout is decided (the sampler keeps the model's own shift)");

@@ -15,6 +15,7 @@ bool startsWith(const std::string& s, const char* prefix) { return s.rfind(prefi
 
 bool keepsFloat32(const std::string& name) {
   return startsWith(name, "time_embedding.") || startsWith(name, "text_pool.") || startsWith(name, "pos_embedding.") ||
+         startsWith(name, "layout_prior.") ||
          startsWith(name, "time_projection.") || startsWith(name, "head.") ||
          name.find("modulation") != std::string::npos || name.find(".norm3.") != std::string::npos;
 }
@@ -84,6 +85,7 @@ DitModelImpl::DitModelImpl(const ModelConfig& c, torch::Device device, torch::Sc
   head = register_module("head", DitHead(dim, channels * c.patch[0] * c.patch[1] * c.patch[2], c.eps));
   if (c.pooledText) enablePooledText();
   if (c.absolutePosition) enableAbsolutePosition();
+  if (c.layoutPrior > 0) enableLayoutPrior(c.layoutPrior);
   placeModule(*this, "", device, dtype, keepsFloat32);
 }
 
@@ -111,6 +113,16 @@ void DitModelImpl::enableAbsolutePosition() {
   }
   positionEmbedding->to(patchEmbedding->weight.device(), torch::kFloat32);
   config.absolutePosition = true;
+}
+
+void DitModelImpl::enableLayoutPrior(int64_t hidden) {
+  if (layoutPrior) return;
+  if (hidden < 1) throw Error("the layout prior needs a hidden width of at least 1, got " + std::to_string(hidden));
+  const auto& p = config.patch;
+  layoutPrior = register_module(
+      "layout_prior", LayoutPrior(6 * kPositionFrequencies, config.dim, hidden, config.latentChannels() * p[0] * p[1] * p[2]));
+  layoutPrior->to(patchEmbedding->weight.device(), torch::kFloat32);
+  config.layoutPrior = hidden;
 }
 
 // Moving the model drops the RoPE tables held on its old device (a Wan grid's
@@ -149,8 +161,9 @@ torch::Tensor DitModelImpl::forward(const torch::Tensor& latents, const torch::T
   // weights' dtype, float32 on the GPU path.
   const auto device = patchEmbedding->weight.device();
   auto x = patchEmbedding(latents.to(device, computeDtype())).flatten(2).transpose(1, 2).contiguous();  // [B, N, dim]
-  if (positionEmbedding)
-    x = x + positionEmbedding->forward(gridPositionFeatures(grid, device)).to(x.scalar_type()).unsqueeze(0);
+  torch::Tensor positions;
+  if (positionEmbedding || layoutPrior) positions = gridPositionFeatures(grid, device);
+  if (positionEmbedding) x = x + positionEmbedding->forward(positions).to(x.scalar_type()).unsqueeze(0);
   const auto timeDtype = timeEmbedding->ptr<torch::nn::LinearImpl>(0)->weight.scalar_type();
   auto e = timeEmbedding->forward(sinusoidalEmbedding(t.to(device), config.freqDim).to(timeDtype));  // [B, dim]
   if (textPool) e = e + textPool->forward(maskedTokenMean(context.to(device))).to(e.scalar_type());
@@ -161,6 +174,7 @@ torch::Tensor DitModelImpl::forward(const torch::Tensor& latents, const torch::T
   for (size_t i = 0; i < blocks->size(); ++i)
     x = blocks->ptr<DitBlockImpl>(i)->forward(x, e0, ctx, rope, op, static_cast<int>(i));
   x = head(x, e);  // [B, N, C * pf * ph * pw]
+  if (layoutPrior) x = x + layoutPrior->forward(positions, e).to(x.scalar_type());
   const auto& p = config.patch;
   x = x.view({B, grid.frames, grid.height, grid.width, p[0], p[1], p[2], C});
   x = x.permute({0, 7, 1, 4, 2, 5, 3, 6});  // [B, C, F, pf, H, ph, W, pw]

@@ -9,6 +9,7 @@
 
 #include "engine/attention/AttentionOp.h"
 #include "engine/model/DitLayers.h"
+#include "engine/model/LayoutPrior.h"
 #include "engine/model/ModelConfig.h"
 #include "engine/model/Rope3d.h"
 
@@ -66,6 +67,8 @@ struct DitModelImpl : torch::nn::Module {
   void enablePooledText();
   // The same for the absolute position path (ModelConfig::absolutePosition).
   void enableAbsolutePosition();
+  // The same for the layout prior (ModelConfig::layoutPrior), `hidden` wide.
+  void enableLayoutPrior(int64_t hidden);
 
   // The token grid for a latent of F x H x W (before patching).
   TokenGrid tokenGrid(int64_t latentFrames, int64_t latentHeight, int64_t latentWidth) const;
@@ -80,6 +83,7 @@ struct DitModelImpl : torch::nn::Module {
   torch::nn::Sequential textEmbedding{nullptr}, timeEmbedding{nullptr}, timeProjection{nullptr};
   torch::nn::Linear textPool{nullptr};  // [textDim -> dim], only with config.pooledText
   torch::nn::Linear positionEmbedding{nullptr};  // [6 k -> dim], only with config.absolutePosition
+  LayoutPrior layoutPrior{nullptr};              // only with config.layoutPrior > 0
   torch::nn::ModuleList blocks{nullptr};
   DitHead head{nullptr};
   // The 3D RoPE tables of the grids this model was run at, on its device

@@ -49,6 +49,7 @@ ModelConfig ModelConfig::load(const std::string& path) {
   read(j, "eps", c.eps, path);
   read(j, "pooled_text", c.pooledText, path);
   read(j, "absolute_position", c.absolutePosition, path);
+  read(j, "layout_prior", c.layoutPrior, path);
   if (j.contains("latent")) {
     const json& l = j["latent"];
     read(l, "factor", c.latent.factor, path);
@@ -96,6 +97,7 @@ void ModelConfig::save(const std::string& path) const {
             {"eps", eps},
             {"pooled_text", pooledText},
             {"absolute_position", absolutePosition},
+            {"layout_prior", layoutPrior},
             {"latent", {{"type", "pixel_unshuffle"}, {"factor", latent.factor}, {"image_channels", latent.imageChannels}}},
             {"text_encoder",
              {{"vocab", text.vocabFile},
@@ -136,6 +138,9 @@ void ModelConfig::validate() const {
   if (dim % heads != 0) throw Error("'dim' (" + std::to_string(dim) + ") must be a multiple of 'heads' (" + std::to_string(heads) + ")");
   if (headDim() % 2 != 0) throw Error("head dim dim/heads must be even for rotary embeddings");
   if (freqDim % 2 != 0) throw Error("'freq_dim' must be even");
+  if (layoutPrior < 0)
+    throw Error("field 'layout_prior' (the layout prior's hidden width, 0 = none) must not be negative, got " +
+                std::to_string(layoutPrior));
   if (textDim % text.heads != 0) throw Error("'text_dim' must be a multiple of 'text_encoder.heads'");
 }
 

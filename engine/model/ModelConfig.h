@@ -68,6 +68,10 @@ struct ModelConfig {
   // from pure noise the network cannot say "frame 0, left side": what the
   // layout of a caption's motion at high noise needs.
   bool absolutePosition = false;
+  // The hidden width of the layout prior (LayoutPrior.h), an MLP of each
+  // token's position and the noise level + pooled caption added to the
+  // output; 0 = none.
+  int64_t layoutPrior = 0;
   LatentConfig latent;
   TextEncoderConfig text;
   GenerationDefaults defaults;

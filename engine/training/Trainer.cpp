@@ -153,12 +153,18 @@ TrainingReport train(const TrainerSettings& settings, const std::function<void(c
       ema.dit->enableAbsolutePosition();
       model.config.absolutePosition = ema.config.absolutePosition = true;
     }
+    if (settings.layoutPrior > 0) {
+      model.dit->enableLayoutPrior(settings.layoutPrior);
+      ema.dit->enableLayoutPrior(settings.layoutPrior);
+      model.config.layoutPrior = ema.config.layoutPrior = model.dit->config.layoutPrior;
+    }
   } else {
     state.options = TrainingOptions::fromJson(settings.optionOverrides, "training options");
     ModelConfig config = settings.config;
     config.modelId = runModelId(settings, config.modelId, state.options.seed);
     config.pooledText = config.pooledText || settings.pooledText;
     config.absolutePosition = config.absolutePosition || settings.absolutePosition;
+    if (settings.layoutPrior > 0) config.layoutPrior = settings.layoutPrior;
     config.validate();
     model = Model::create(config, settings.vocabPath, state.options.seed);
     ema = Model::create(config, settings.vocabPath, state.options.seed);
@@ -178,7 +184,9 @@ TrainingReport train(const TrainerSettings& settings, const std::function<void(c
     }
   }
   AdamW optimizer(params, {opts.beta1, opts.beta2, opts.adamEps, opts.weightDecay,
-                           {{"text_pool.", opts.textPoolLrScale}, {"pos_embedding.", opts.positionLrScale}}});
+                           {{"text_pool.", opts.textPoolLrScale},
+                            {"pos_embedding.", opts.positionLrScale},
+                            {"layout_prior.", opts.layoutPriorLrScale}}});
   if (resumed)
     optimizer.restore(checkpoint.firstMoments, checkpoint.secondMoments, state.step, checkpoint.folder);
   const std::string resumedFolder = checkpoint.folder;

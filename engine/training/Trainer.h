@@ -45,6 +45,9 @@ struct TrainerSettings {
   bool pooledText = false;
   // The same for the absolute position path (ModelConfig::absolutePosition).
   bool absolutePosition = false;
+  // The same for the layout prior (ModelConfig::layoutPrior): its hidden
+  // width, 0 = do not add one.
+  int64_t layoutPrior = 0;
   nlohmann::json optionOverrides = nlohmann::json::object();  // TrainingOptions fields given by the user
   double minutes = 0;            // stop (with a checkpoint) after this much wall time; 0 = no limit
   std::string device = "cuda";   // "cuda" or "cpu"

@@ -21,6 +21,8 @@ void TrainingOptions::validate() const {
   if (!(shift > 0)) bad("shift", "must be positive, got " + std::to_string(shift));
   if (!(textPoolLrScale > 0)) bad("text_pool_lr_scale", "must be positive, got " + std::to_string(textPoolLrScale));
   if (!(positionLrScale > 0)) bad("position_lr_scale", "must be positive, got " + std::to_string(positionLrScale));
+  if (!(layoutPriorLrScale > 0))
+    bad("layout_prior_lr_scale", "must be positive, got " + std::to_string(layoutPriorLrScale));
   if (checkpointEvery < 1) bad("checkpoint_every", "must be at least 1");
   if (logEvery < 1) bad("log_every", "must be at least 1");
 }
@@ -35,7 +37,8 @@ nlohmann::json TrainingOptions::toJson() const {
           {"ema_decay", emaDecay},  {"cond_dropout", condDropout},
           {"shift", shift},         {"seed", seed},
           {"checkpoint_every", checkpointEvery}, {"log_every", logEvery},
-          {"text_pool_lr_scale", textPoolLrScale}, {"position_lr_scale", positionLrScale}};
+          {"text_pool_lr_scale", textPoolLrScale}, {"position_lr_scale", positionLrScale},
+          {"layout_prior_lr_scale", layoutPriorLrScale}};
 }
 
 TrainingOptions TrainingOptions::fromJson(const nlohmann::json& j, const std::string& where) {
@@ -69,6 +72,7 @@ TrainingOptions TrainingOptions::fromJson(const nlohmann::json& j, const std::st
   read("log_every", o.logEvery);
   read("text_pool_lr_scale", o.textPoolLrScale);
   read("position_lr_scale", o.positionLrScale);
+  read("layout_prior_lr_scale", o.layoutPriorLrScale);
   try {
     o.validate();
   } catch (const Error& e) {

@@ -25,6 +25,7 @@ struct TrainingOptions {
   double shift = 3.0;          // timestep shift of the sampled sigmas (the sampler's default)
   double textPoolLrScale = 1.0;  // learning-rate factor for the pooled caption path (text_pool.*)
   double positionLrScale = 1.0;  // the same for the absolute position path (pos_embedding.*)
+  double layoutPriorLrScale = 1.0;  // the same for the layout prior (layout_prior.*)
   uint64_t seed = 20261125;    // noise, timesteps, dropout, and the scene stream
   int64_t checkpointEvery = 1000;
   int64_t logEvery = 50;

@@ -576,6 +576,74 @@ class TestTraining : public QObject {
                 .contains("position_lr_scale"));
   }
 
+  void layoutPriorStartsSilentThenDependsOnPlaceAndCaption() {
+    DitModel model = randomTinyDit(17);
+    const ModelConfig& c = model->config;
+    const auto& patch = c.patch;
+    auto latents = torch::randn({2, c.latentChannels(), 2 * patch[0], 4 * patch[1], 4 * patch[2]});
+    auto t = torch::tensor({999.0, 400.0});
+    auto ctx = torch::randn({2, 8, c.textDim});
+    auto before = denseForward(model, latents, t, ctx);
+    model->enableLayoutPrior(16);
+    QCOMPARE(model->config.layoutPrior, int64_t(16));
+    QVERIFY(torch::equal(denseForward(model, latents, t, ctx), before));  // zero last layer: nothing changes
+    {
+      torch::NoGradGuard ng;
+      model->layoutPrior->out->weight.normal_(0, 0.5);
+    }
+    // The prior's own term differs between places and between conditions,
+    // which is what a "moves right" smear needs.
+    auto positions = gridPositionFeatures(TokenGrid{2, 4, 4, 0}, torch::kCPU);
+    auto e = torch::randn({2, c.dim});
+    auto term = model->layoutPrior->forward(positions, e);
+    QCOMPARE(term.sizes().vec(), (std::vector<int64_t>{2, 32, c.latentChannels() * patch[0] * patch[1] * patch[2]}));
+    QVERIFY((term[0][0] - term[0][31]).abs().max().item<float>() > 1e-3);
+    QVERIFY((term[0] - term[1]).abs().max().item<float>() > 1e-3);
+    // Against a float64 reference of the same layers.
+    auto lin = [](const torch::nn::Linear& l, const torch::Tensor& x) {
+      auto y = x.matmul(l->weight.to(torch::kFloat64).t());
+      return l->bias.defined() ? y + l->bias.to(torch::kFloat64) : y;
+    };
+    auto& prior = *model->layoutPrior;
+    auto h = torch::silu(lin(prior.position, positions.to(torch::kFloat64)).unsqueeze(0) +
+                         lin(prior.condition, e.to(torch::kFloat64)).unsqueeze(1));
+    auto ref = lin(prior.out, torch::silu(lin(prior.hidden, h)));
+    QVERIFY(relError(term, ref) < 1e-5);
+    QVERIFY((denseForward(model, latents, t, ctx) - before).abs().max().item<float>() > 1e-3);
+    QVERIFY(errorOf([&] { randomTinyDit(3)->enableLayoutPrior(0); }).contains("hidden width"));
+  }
+
+  void initFromAddsLayoutPriorAndTrainsIt() {
+    QTemporaryDir dir;
+    const std::string started = trainedTinyModel(dir);
+    TrainerSettings next = tinySettings(dir.filePath("next"));
+    next.initFrom = started;
+    next.layoutPrior = 24;
+    next.optionOverrides["steps"] = 3;
+    next.optionOverrides["layout_prior_lr_scale"] = 4.0;
+    train(next, nullptr, nullptr);
+    const std::string trained = dir.filePath("next/model").toStdString();
+    auto weights = weightsOf(trained + "/model.safetensors");
+    QVERIFY(weights.count("layout_prior.out.weight"));
+    QVERIFY(weights.at("layout_prior.out.weight").abs().max().item<float>() > 0);  // it learned from zero
+    Model loaded = Model::load(trained);
+    QCOMPARE(loaded.config.layoutPrior, int64_t(24));
+    QVERIFY(torch::equal(loaded.dit->layoutPrior->out->weight, weights.at("layout_prior.out.weight")));
+    QVERIFY(!loaded.config.absolutePosition);  // one path does not bring the other
+    std::ifstream recipeFile(dir.filePath("next/recipe.json").toStdString());
+    QCOMPARE(nlohmann::json::parse(recipeFile).at("options").at("layout_prior_lr_scale").get<double>(), 4.0);
+    // A config that asks for the prior without its weights is refused, naming them.
+    ModelConfig claim = ModelConfig::load(started + "/config.json");
+    claim.layoutPrior = 24;
+    claim.save(started + "/config.json");
+    const QString error = errorOf([&] { Model::load(started); });
+    QVERIFY2(error.contains("layout_prior."), qPrintable(error));
+    claim.layoutPrior = -1;
+    QVERIFY(errorOf([&] { claim.validate(); }).contains("layout_prior"));
+    QVERIFY(errorOf([] { TrainingOptions::fromJson({{"layout_prior_lr_scale", 0}}, "opts"); })
+                .contains("layout_prior_lr_scale"));
+  }
+
   void modelIdNeverClaimsAShippedModelUnasked() {
     // Plans and atlases made for the shipped model accept any model of its
     // id, so a trained run takes a shipped id (attnscope-default-*) only from
