@@ -74,7 +74,7 @@ class TestCli : public QObject {
       }
     QCOMPARE(atlasFile.metadata().at("grid"), std::string("16x8x8"));
     QCOMPARE(atlasFile.metadata().at("layout"), std::string("tiled(4,4,4)"));
-    QCOMPARE(atlasFile.metadata().at("model"), std::string("attnscope-default-v4"));
+    QCOMPARE(atlasFile.metadata().at("model"), std::string("attnscope-default-v5"));
     AttentionAtlas atlas = AttentionAtlas::load(path("atlas.safetensors").toStdString());
     for (int q = 0; q < 16; ++q) {
       double row = 0;
