@@ -57,6 +57,14 @@ double relError(const torch::Tensor& a, const torch::Tensor& ref) {
   return (a.to(torch::kFloat64) - ref).norm().item<double>() / ref.norm().item<double>();
 }
 
+// Two samples of random latents on a 2x4x4 token grid, timesteps t0 and t1,
+// and random prompt embeddings of 8 tokens.
+std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> tinyBatch(const ModelConfig& c, double t0, double t1) {
+  const auto& patch = c.patch;
+  return {torch::randn({2, c.latentChannels(), 2 * patch[0], 4 * patch[1], 4 * patch[2]}), torch::tensor({t0, t1}),
+          torch::randn({2, 8, c.textDim})};
+}
+
 TrainerSettings tinySettings(const QString& out) {
   TrainerSettings s;
   s.outDir = out.toStdString();
@@ -442,11 +450,7 @@ class TestTraining : public QObject {
 
   void pooledTextStartsSilentAndThenConditionsTheModel() {
     DitModel model = randomTinyDit(12);
-    const ModelConfig& c = model->config;
-    const auto& patch = c.patch;
-    auto latents = torch::randn({2, c.latentChannels(), 2 * patch[0], 4 * patch[1], 4 * patch[2]});
-    auto t = torch::tensor({700.0, 300.0});
-    auto ctx = torch::randn({2, 8, c.textDim});
+    auto [latents, t, ctx] = tinyBatch(model->config, 700.0, 300.0);
     ctx.index_put_({1}, 0.0);  // sample 1: the empty prompt
     auto before = denseForward(model, latents, t, ctx);
     model->enablePooledText();
@@ -580,9 +584,7 @@ class TestTraining : public QObject {
     DitModel model = randomTinyDit(17);
     const ModelConfig& c = model->config;
     const auto& patch = c.patch;
-    auto latents = torch::randn({2, c.latentChannels(), 2 * patch[0], 4 * patch[1], 4 * patch[2]});
-    auto t = torch::tensor({999.0, 400.0});
-    auto ctx = torch::randn({2, 8, c.textDim});
+    auto [latents, t, ctx] = tinyBatch(c, 999.0, 400.0);
     auto before = denseForward(model, latents, t, ctx);
     model->enableLayoutPrior(16);
     QCOMPARE(model->config.layoutPrior, int64_t(16));
