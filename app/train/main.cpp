@@ -70,8 +70,8 @@ int main(int argc, char** argv) {
                "Add each token's normalised (frame, row, column) position to its patch embedding (fresh run, or "
                "added zero-initialised to an --init-from model)");
   app.add_option("--layout-prior", s.layoutPrior,
-                 "Hidden width of a layout prior: an MLP of each token's position and the noise level + pooled "
-                 "caption, added to the output (fresh run, or added with a zero last layer to an --init-from model)")
+                 "Hidden width of a layout prior: an MLP of each token's position, the noise level + pooled "
+                 "caption and the caption's mean embedding, added to the output (fresh run, or added with a zero last layer to an --init-from model)")
       ->check(CLI::PositiveNumber);
   // Training options: only those given override the defaults (or the checkpoint's).
   auto option = [&](const char* flag, const char* key, auto example, const char* help) {

@@ -120,7 +120,8 @@ void DitModelImpl::enableLayoutPrior(int64_t hidden) {
   if (hidden < 1) throw Error("the layout prior needs a hidden width of at least 1, got " + std::to_string(hidden));
   const auto& p = config.patch;
   layoutPrior = register_module(
-      "layout_prior", LayoutPrior(6 * kPositionFrequencies, config.dim, hidden, config.latentChannels() * p[0] * p[1] * p[2]));
+      "layout_prior", LayoutPrior(6 * kPositionFrequencies, config.dim, config.textDim, hidden,
+                                  config.latentChannels() * p[0] * p[1] * p[2]));
   layoutPrior->to(patchEmbedding->weight.device(), torch::kFloat32);
   config.layoutPrior = hidden;
 }
@@ -166,7 +167,9 @@ torch::Tensor DitModelImpl::forward(const torch::Tensor& latents, const torch::T
   if (positionEmbedding) x = x + positionEmbedding->forward(positions).to(x.scalar_type()).unsqueeze(0);
   const auto timeDtype = timeEmbedding->ptr<torch::nn::LinearImpl>(0)->weight.scalar_type();
   auto e = timeEmbedding->forward(sinusoidalEmbedding(t.to(device), config.freqDim).to(timeDtype));  // [B, dim]
-  if (textPool) e = e + textPool->forward(maskedTokenMean(context.to(device))).to(e.scalar_type());
+  torch::Tensor captionMean;
+  if (textPool || layoutPrior) captionMean = maskedTokenMean(context.to(device));
+  if (textPool) e = e + textPool->forward(captionMean).to(e.scalar_type());
   auto e0 = timeProjection->forward(e).view({B, 6, config.dim});
   const auto textDtype = textEmbedding->ptr<torch::nn::LinearImpl>(0)->weight.scalar_type();
   auto ctx = textEmbedding->forward(context.to(device, textDtype));  // [B, T, dim]
@@ -174,7 +177,7 @@ torch::Tensor DitModelImpl::forward(const torch::Tensor& latents, const torch::T
   for (size_t i = 0; i < blocks->size(); ++i)
     x = blocks->ptr<DitBlockImpl>(i)->forward(x, e0, ctx, rope, op, static_cast<int>(i));
   x = head(x, e);  // [B, N, C * pf * ph * pw]
-  if (layoutPrior) x = x + layoutPrior->forward(positions, e).to(x.scalar_type());
+  if (layoutPrior) x = x + layoutPrior->forward(positions, e, captionMean).to(x.scalar_type());
   const auto& p = config.patch;
   x = x.view({B, grid.frames, grid.height, grid.width, p[0], p[1], p[2], C});
   x = x.permute({0, 7, 1, 4, 2, 5, 3, 6});  // [B, C, F, pf, H, ph, W, pw]

@@ -69,8 +69,8 @@ struct ModelConfig {
   // layout of a caption's motion at high noise needs.
   bool absolutePosition = false;
   // The hidden width of the layout prior (LayoutPrior.h), an MLP of each
-  // token's position and the noise level + pooled caption added to the
-  // output; 0 = none.
+  // token's position, the noise level + pooled caption and the caption's
+  // mean embedding, added to the output; 0 = none.
   int64_t layoutPrior = 0;
   LatentConfig latent;
   TextEncoderConfig text;

@@ -596,11 +596,14 @@ class TestTraining : public QObject {
     // The prior's own term differs between places and between conditions,
     // which is what a "moves right" smear needs.
     auto positions = gridPositionFeatures(TokenGrid{2, 4, 4, 0}, torch::kCPU);
-    auto e = torch::randn({2, c.dim});
-    auto term = model->layoutPrior->forward(positions, e);
+    auto e = torch::randn({2, c.dim}), caption = torch::randn({2, c.textDim});
+    auto term = model->layoutPrior->forward(positions, e, caption);
     QCOMPARE(term.sizes().vec(), (std::vector<int64_t>{2, 32, c.latentChannels() * patch[0] * patch[1] * patch[2]}));
     QVERIFY((term[0][0] - term[0][31]).abs().max().item<float>() > 1e-3);
     QVERIFY((term[0] - term[1]).abs().max().item<float>() > 1e-3);
+    // The caption alone moves it too (e held fixed).
+    auto otherCaption = model->layoutPrior->forward(positions, e, torch::randn({2, c.textDim}));
+    QVERIFY((otherCaption - term).abs().max().item<float>() > 1e-3);
     // Against a float64 reference of the same layers.
     auto lin = [](const torch::nn::Linear& l, const torch::Tensor& x) {
       auto y = x.matmul(l->weight.to(torch::kFloat64).t());
@@ -608,7 +611,8 @@ class TestTraining : public QObject {
     };
     auto& prior = *model->layoutPrior;
     auto h = torch::silu(lin(prior.position, positions.to(torch::kFloat64)).unsqueeze(0) +
-                         lin(prior.condition, e.to(torch::kFloat64)).unsqueeze(1));
+                         (lin(prior.condition, e.to(torch::kFloat64)) + lin(prior.caption, caption.to(torch::kFloat64)))
+                             .unsqueeze(1));
     auto ref = lin(prior.out, torch::silu(lin(prior.hidden, h)));
     QVERIFY(relError(term, ref) < 1e-5);
     QVERIFY((denseForward(model, latents, t, ctx) - before).abs().max().item<float>() > 1e-3);
