@@ -94,6 +94,8 @@ int main(int argc, char** argv) {
          "Learning-rate factor for the absolute position path (pos_embedding)");
   option("--layout-prior-lr-scale", "layout_prior_lr_scale", double(),
          "Learning-rate factor for the layout prior (layout_prior)");
+  option("--train-only", "train_only", std::string(),
+         "Train only the parameters whose names start with this, e.g. layout_prior. (the rest stay as loaded)");
   option("--shift", "shift", double(),
          "Timestep shift of the training sigmas, sigma = k u / (1 + (k - 1) u): larger puts more samples at high "
          "noise, where a clip's layout is decided (the sampler keeps the model's own shift)");

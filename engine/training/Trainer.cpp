@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <tuple>
 
 #include <torch/cuda.h>
 #include <torch/version.h>
@@ -102,6 +103,23 @@ std::string runModelId(const TrainerSettings& settings, const std::string& confi
   return configured;
 }
 
+// The (model, EMA) parameter pairs whose names start with `prefix`; every
+// other model parameter stops requiring a gradient, so it stays as loaded.
+std::pair<NamedParameters, NamedParameters> onlyTrained(const NamedParameters& params, const NamedParameters& emaParams,
+                                                        const std::string& prefix) {
+  NamedParameters kept, keptEma;
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (params[i].first.rfind(prefix, 0) == 0) {
+      kept.push_back(params[i]);
+      keptEma.push_back(emaParams[i]);
+    } else {
+      params[i].second.set_requires_grad(false);
+    }
+  }
+  if (kept.empty()) throw Error("train_only '" + prefix + "' matches no parameter of the model");
+  return {kept, keptEma};
+}
+
 }  // namespace
 
 bool isShippedModelId(const std::string& id) { return id.rfind("attnscope-default-", 0) == 0; }
@@ -183,6 +201,7 @@ TrainingReport train(const TrainerSettings& settings, const std::function<void(c
       emaParams[i].second.set_requires_grad(false);
     }
   }
+  if (!opts.trainOnly.empty()) std::tie(params, emaParams) = onlyTrained(params, emaParams, opts.trainOnly);
   AdamW optimizer(params, {opts.beta1, opts.beta2, opts.adamEps, opts.weightDecay,
                            {{"text_pool.", opts.textPoolLrScale},
                             {"pos_embedding.", opts.positionLrScale},

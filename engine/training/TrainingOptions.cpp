@@ -38,7 +38,7 @@ nlohmann::json TrainingOptions::toJson() const {
           {"shift", shift},         {"seed", seed},
           {"checkpoint_every", checkpointEvery}, {"log_every", logEvery},
           {"text_pool_lr_scale", textPoolLrScale}, {"position_lr_scale", positionLrScale},
-          {"layout_prior_lr_scale", layoutPriorLrScale}};
+          {"layout_prior_lr_scale", layoutPriorLrScale}, {"train_only", trainOnly}};
 }
 
 TrainingOptions TrainingOptions::fromJson(const nlohmann::json& j, const std::string& where) {
@@ -73,6 +73,7 @@ TrainingOptions TrainingOptions::fromJson(const nlohmann::json& j, const std::st
   read("text_pool_lr_scale", o.textPoolLrScale);
   read("position_lr_scale", o.positionLrScale);
   read("layout_prior_lr_scale", o.layoutPriorLrScale);
+  read("train_only", o.trainOnly);
   try {
     o.validate();
   } catch (const Error& e) {

@@ -26,6 +26,11 @@ struct TrainingOptions {
   double textPoolLrScale = 1.0;  // learning-rate factor for the pooled caption path (text_pool.*)
   double positionLrScale = 1.0;  // the same for the absolute position path (pos_embedding.*)
   double layoutPriorLrScale = 1.0;  // the same for the layout prior (layout_prior.*)
+  // Train only the parameters whose names start with this (e.g.
+  // "layout_prior."); the rest stay as loaded. "" = all. Lets a path added to
+  // a trained model learn against a fixed backbone, at the cost of a
+  // forward pass only through the rest.
+  std::string trainOnly;
   uint64_t seed = 20261125;    // noise, timesteps, dropout, and the scene stream
   int64_t checkpointEvery = 1000;
   int64_t logEvery = 50;

@@ -650,6 +650,34 @@ class TestTraining : public QObject {
                 .contains("layout_prior_lr_scale"));
   }
 
+  void trainOnlyKeepsTheRestAsLoaded() {
+    QTemporaryDir dir;
+    const std::string started = trainedTinyModel(dir);
+    TrainerSettings next = tinySettings(dir.filePath("next"));
+    next.initFrom = started;
+    next.layoutPrior = 16;
+    next.optionOverrides["steps"] = 3;
+    next.optionOverrides["train_only"] = "layout_prior.";
+    train(next, nullptr, nullptr);
+    auto before = weightsOf(started + "/model.safetensors");
+    auto after = weightsOf(dir.filePath("next/model/model.safetensors").toStdString());
+    for (const auto& [name, w] : before)
+      QVERIFY2(torch::equal(after.at(name), w), name.c_str());  // the EMA of a frozen weight is that weight
+    QVERIFY(after.at("layout_prior.out.weight").abs().max().item<float>() > 0);
+    // Resuming keeps the choice: the checkpoint's moments are the prior's alone.
+    TrainerSettings resumed = tinySettings(dir.filePath("next"));
+    resumed.resumeFrom = dir.filePath("next").toStdString();
+    resumed.optionOverrides = {{"steps", 4}};
+    train(resumed, nullptr, nullptr);
+    auto resumedWeights = weightsOf(dir.filePath("next/model/model.safetensors").toStdString());
+    QVERIFY(torch::equal(resumedWeights.at("blocks.0.self_attn.q.weight"), before.at("blocks.0.self_attn.q.weight")));
+    // A prefix that names nothing is refused before any step.
+    TrainerSettings wrong = tinySettings(dir.filePath("wrong"));
+    wrong.initFrom = started;
+    wrong.optionOverrides["train_only"] = "layout_prior.";
+    QVERIFY(errorOf([&] { train(wrong, nullptr, nullptr); }).contains("matches no parameter"));
+  }
+
   void modelIdNeverClaimsAShippedModelUnasked() {
     // Plans and atlases made for the shipped model accept any model of its
     // id, so a trained run takes a shipped id (attnscope-default-*) only from
