@@ -21,6 +21,11 @@
 #   gpu_session.sh capture                    after a finetune on the same machine: build and run
 #                                             tests/gpu/check_gpu_attention and the N = 32768 capture
 #                                             benchmark (issue 7) in the trainer's build folder
+#   gpu_session.sh capture-ab DIR             time the capture statistics of this tree against a copy with
+#                                             DIR's files laid over it (same relative paths, e.g. DIR/engine/cuda/
+#                                             sm90/CaptureHalfTile.cuh from an earlier commit): base, this, base,
+#                                             this (capture-ab-build DIR and capture-ab-run do the two halves,
+#                                             so that the build can overlap a finetune: app/train/device_call.sh)
 #   gpu_session.sh probe                      smoke test + throughput table
 #   gpu_session.sh train MINUTES [ARGS...]    fresh run, or resume if a checkpoint is there
 #   gpu_session.sh pack                       checkpoint + logs -> $OUT (15 MiB parts)
@@ -226,6 +231,32 @@ capture() {
   cat "$OUT/bench.log"
 }
 
+capture_ab_build() {
+  # capture_ab_build DIR: a copy of this tree with DIR's files laid over it,
+  # built (bench only) into /tmp/base-build, and this tree's bench.
+  local overlay=$1 torch_prefix
+  rm -rf /tmp/basesrc && mkdir /tmp/basesrc &&
+    cp -a "$SRC/CMakeLists.txt" "$SRC/engine" "$SRC/app" "$SRC/tests" "$SRC/shaders" "$SRC/viz" "$SRC/ui" \
+      "$SRC/assets" /tmp/basesrc/ && cp -a "$overlay/." /tmp/basesrc/ || return 1
+  torch_prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
+  cmake -S /tmp/basesrc -B /tmp/base-build -G Ninja -DCMAKE_BUILD_TYPE=Release -DATTNSCOPE_GUI=OFF \
+    -DATTNSCOPE_TESTS=OFF -DCMAKE_PREFIX_PATH="$torch_prefix;$DEVINC" -DTORCH_CUDA_ARCH_LIST=9.0 > "$OUT/base_build.log" 2>&1 &&
+    nice ninja -C /tmp/base-build -j6 bench_sparse_attention >> "$OUT/base_build.log" 2>&1 &&
+    nice ninja -C $BUILD -j6 bench_sparse_attention >> "$OUT/base_build.log" 2>&1 ||
+    { grep -E "error|Error" "$OUT/base_build.log" | head; return 1; }
+}
+
+capture_ab_run() {
+  # The A/B the noisy machines need: base, this, base, this in one call.
+  local run b
+  for run in base this base this; do
+    b=$BUILD
+    [[ $run == base ]] && b=/tmp/base-build
+    timeout 60 $b/tests/bench/gpu/bench_sparse_attention --n 32768 --densities 0.1 --iters 10 2>&1 | grep "^capture {" |
+      python3 -c "import json,sys; j=json.loads(sys.stdin.read()[8:]); print('$run', {k: v['stats_ms'] for k, v in j['kernels'].items()}, 'captured layer', j['captured_layer_ms'], 'ms, dense', j['dense_ms'], 'ms')"
+  done
+}
+
 cmd=$1
 shift
 case $cmd in
@@ -239,5 +270,8 @@ case $cmd in
   more) more "$@" ;;
   stepbench) stepbench ;;
   capture) capture ;;
+  capture-ab) build > /dev/null && capture_ab_build "$@" && capture_ab_run ;;
+  capture-ab-build) capture_ab_build "$@" ;;
+  capture-ab-run) capture_ab_run ;;
   *) echo "unknown command $cmd"; exit 2 ;;
 esac
