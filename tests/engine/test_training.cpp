@@ -78,6 +78,17 @@ TrainerSettings tinySettings(const QString& out) {
   return s;
 }
 
+// Three steps into dir/next from `started`, adding a layout prior `width` wide.
+TrainerSettings layoutPriorRun(const QTemporaryDir& dir, const std::string& started, int64_t width,
+                               const nlohmann::json& overrides) {
+  TrainerSettings next = tinySettings(dir.filePath("next"));
+  next.initFrom = started;
+  next.layoutPrior = width;
+  next.optionOverrides.update(overrides);
+  next.optionOverrides["steps"] = 3;
+  return next;
+}
+
 // A tiny model trained for two steps into dir/base; returns its model folder.
 std::string trainedTinyModel(const QTemporaryDir& dir) {
   TrainerSettings base = tinySettings(dir.filePath("base"));
@@ -622,12 +633,7 @@ class TestTraining : public QObject {
   void initFromAddsLayoutPriorAndTrainsIt() {
     QTemporaryDir dir;
     const std::string started = trainedTinyModel(dir);
-    TrainerSettings next = tinySettings(dir.filePath("next"));
-    next.initFrom = started;
-    next.layoutPrior = 24;
-    next.optionOverrides["steps"] = 3;
-    next.optionOverrides["layout_prior_lr_scale"] = 4.0;
-    train(next, nullptr, nullptr);
+    train(layoutPriorRun(dir, started, 24, {{"layout_prior_lr_scale", 4.0}}), nullptr, nullptr);
     const std::string trained = dir.filePath("next/model").toStdString();
     auto weights = weightsOf(trained + "/model.safetensors");
     QVERIFY(weights.count("layout_prior.out.weight"));
@@ -653,12 +659,7 @@ class TestTraining : public QObject {
   void trainOnlyKeepsTheRestAsLoaded() {
     QTemporaryDir dir;
     const std::string started = trainedTinyModel(dir);
-    TrainerSettings next = tinySettings(dir.filePath("next"));
-    next.initFrom = started;
-    next.layoutPrior = 16;
-    next.optionOverrides["steps"] = 3;
-    next.optionOverrides["train_only"] = "layout_prior.";
-    train(next, nullptr, nullptr);
+    train(layoutPriorRun(dir, started, 16, {{"train_only", "layout_prior."}}), nullptr, nullptr);
     auto before = weightsOf(started + "/model.safetensors");
     auto after = weightsOf(dir.filePath("next/model/model.safetensors").toStdString());
     for (const auto& [name, w] : before)
