@@ -82,7 +82,7 @@ DitModelImpl::DitModelImpl(const ModelConfig& c, torch::Device device, torch::Sc
     placeModule(*block, "blocks." + std::to_string(i) + ".", device, dtype, keepsFloat32);
     blocks->push_back(block);
   }
-  head = register_module("head", DitHead(dim, channels * c.patch[0] * c.patch[1] * c.patch[2], c.eps));
+  head = register_module("head", DitHead(dim, c.tokenOutFeatures(), c.eps));
   if (c.pooledText) enablePooledText();
   if (c.absolutePosition) enableAbsolutePosition();
   if (c.layoutPrior > 0) enableLayoutPrior(c.layoutPrior);
@@ -118,10 +118,8 @@ void DitModelImpl::enableAbsolutePosition() {
 void DitModelImpl::enableLayoutPrior(int64_t hidden) {
   if (layoutPrior) return;
   if (hidden < 1) throw Error("the layout prior needs a hidden width of at least 1, got " + std::to_string(hidden));
-  const auto& p = config.patch;
   layoutPrior = register_module(
-      "layout_prior", LayoutPrior(6 * kPositionFrequencies, config.dim, config.textDim, hidden,
-                                  config.latentChannels() * p[0] * p[1] * p[2]));
+      "layout_prior", LayoutPrior(6 * kPositionFrequencies, config.dim, config.textDim, hidden, config.tokenOutFeatures()));
   layoutPrior->to(patchEmbedding->weight.device(), torch::kFloat32);
   config.layoutPrior = hidden;
 }

@@ -80,6 +80,9 @@ struct ModelConfig {
   int64_t latentChannels() const {
     return latent.learned() ? latent.channels : latent.imageChannels * latent.factor * latent.factor;
   }
+  // Values per video token the model outputs (the head's and the layout
+  // prior's width): a patch of latent channels.
+  int64_t tokenOutFeatures() const { return latentChannels() * patch[0] * patch[1] * patch[2]; }
   // Latent frames for `frames` video frames (Wan's VAE: (frames - 1) / 4 + 1).
   int64_t latentFrames(int64_t frames) const {
     return latent.learned() ? (frames - 1) / latent.temporalStride + 1 : frames;

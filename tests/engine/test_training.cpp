@@ -594,7 +594,6 @@ class TestTraining : public QObject {
   void layoutPriorStartsSilentThenDependsOnPlaceAndCaption() {
     DitModel model = randomTinyDit(17);
     const ModelConfig& c = model->config;
-    const auto& patch = c.patch;
     auto [latents, t, ctx] = tinyBatch(c, 999.0, 400.0);
     auto before = denseForward(model, latents, t, ctx);
     model->enableLayoutPrior(16);
@@ -609,7 +608,7 @@ class TestTraining : public QObject {
     auto positions = gridPositionFeatures(TokenGrid{2, 4, 4, 0}, torch::kCPU);
     auto e = torch::randn({2, c.dim}), caption = torch::randn({2, c.textDim});
     auto term = model->layoutPrior->forward(positions, e, caption);
-    QCOMPARE(term.sizes().vec(), (std::vector<int64_t>{2, 32, c.latentChannels() * patch[0] * patch[1] * patch[2]}));
+    QCOMPARE(term.sizes().vec(), (std::vector<int64_t>{2, 32, c.tokenOutFeatures()}));
     QVERIFY((term[0][0] - term[0][31]).abs().max().item<float>() > 1e-3);
     QVERIFY((term[0] - term[1]).abs().max().item<float>() > 1e-3);
     // The caption alone moves it too (e held fixed).
